@@ -1,0 +1,90 @@
+import type { InputField } from '@segment/actions-core'
+
+// Fields every Woopra action shares: who the visitor is and the context of the visit.
+// Each action spreads these into its own fields; only `email` changes its default per action.
+
+const emailFromPropertiesOrContext = {
+  '@if': {
+    exists: { '@path': '$.properties.email' },
+    then: { '@path': '$.properties.email' },
+    else: { '@path': '$.context.traits.email' }
+  }
+}
+
+export const email: InputField = {
+  label: 'Email',
+  description:
+    'The email address of the visitor, sent to Woopra as `cv_email`. Woopra uses it as an identifier, after the user ID.',
+  type: 'string',
+  default: emailFromPropertiesOrContext
+}
+
+export const commonFields: Record<string, InputField> = {
+  cookie: {
+    label: 'Cookie',
+    description:
+      'The Woopra device identifier, sent as `cookie`. To join server-side events to a browser visit, pass the browser tracker cookie (`woopra.cookie`) as `integrations.Woopra.cookie`; otherwise the Segment anonymous ID is used.',
+    type: 'string',
+    default: {
+      '@if': {
+        exists: { '@path': '$.integrations.Woopra.cookie' },
+        then: { '@path': '$.integrations.Woopra.cookie' },
+        else: { '@path': '$.anonymousId' }
+      }
+    }
+  },
+  user_id: {
+    label: 'User ID',
+    description: 'The unique identifier of the user, sent as `cv_id`, the highest-ranking identifier in Woopra.',
+    type: 'string',
+    default: { '@path': '$.userId' }
+  },
+  email,
+  timestamp: {
+    label: 'Timestamp',
+    description:
+      'When the event happened, sent as `timestamp` in milliseconds since the Unix epoch. A time in the future is sent as the current time, since Woopra does not accept future events.',
+    type: 'datetime',
+    default: { '@path': '$.timestamp' }
+  },
+  timeout: {
+    label: 'Visit Timeout',
+    description:
+      'How long, in milliseconds, the visit stays online after this event, sent as `timeout`. When empty, 60000 (one minute) is sent.',
+    type: 'integer',
+    default: { '@path': '$.context.Woopra.timeout' }
+  },
+  ip: {
+    label: 'IP Address',
+    description: 'The IP address of the visitor, sent as `ip` so that Woopra locates the visitor rather than Segment.',
+    type: 'string',
+    default: { '@path': '$.context.ip' }
+  },
+  user_agent: {
+    label: 'User Agent',
+    description:
+      "The visitor's user agent, sent as the request's User-Agent header. Woopra derives the browser, operating system and device from it.",
+    type: 'string',
+    default: { '@path': '$.context.userAgent' }
+  },
+  referrer: {
+    label: 'Referrer',
+    description:
+      'The URL that referred the visitor, sent as `referer` (spelled as Woopra spells it). Woopra derives the referrer type and search terms from it.',
+    type: 'string',
+    default: { '@path': '$.context.page.referrer' }
+  },
+  language: {
+    label: 'Language',
+    description: "The visitor's language or locale, for example `en-US`, sent as `language`.",
+    type: 'string',
+    default: { '@path': '$.context.locale' }
+  },
+  visit_properties: {
+    label: 'Visit Properties',
+    description:
+      'Properties of the current visit (session), each sent as `cs_<key>`. They are stored on the visit, not on the visitor profile.',
+    type: 'object',
+    defaultObjectUI: 'keyvalue'
+  }
+}

@@ -1,0 +1,62 @@
+import type { ActionDefinition } from '@segment/actions-core'
+import type { Settings } from '../generated-types'
+import type { Payload } from './generated-types'
+import { commonFields, email } from '../fields'
+import { sendToWoopra } from '../woopra-request'
+
+const action: ActionDefinition<Settings, Payload> = {
+  title: 'Identify User',
+  description: "Update the visitor's profile in Woopra with their traits, without tracking an event.",
+  defaultSubscription: 'type = "identify"',
+  fields: {
+    ...commonFields,
+    email: { ...email, default: { '@path': '$.traits.email' } },
+    traits: {
+      label: 'Visitor Properties',
+      description: 'Traits of the visitor, each sent as a Woopra visitor property `cv_<key>`.',
+      type: 'object',
+      defaultObjectUI: 'keyvalue',
+      default: { '@path': '$.traits' }
+    },
+    name: {
+      label: 'Name',
+      description: 'The full name of the visitor, sent as `cv_name`. When empty, first and last name are joined.',
+      type: 'string',
+      default: { '@path': '$.traits.name' }
+    },
+    first_name: {
+      label: 'First Name',
+      description: 'The first name of the visitor, used for `cv_name` when no full name is given.',
+      type: 'string',
+      default: {
+        '@if': {
+          exists: { '@path': '$.traits.firstName' },
+          then: { '@path': '$.traits.firstName' },
+          else: { '@path': '$.traits.first_name' }
+        }
+      }
+    },
+    last_name: {
+      label: 'Last Name',
+      description: 'The last name of the visitor, used for `cv_name` when no full name is given.',
+      type: 'string',
+      default: {
+        '@if': {
+          exists: { '@path': '$.traits.lastName' },
+          then: { '@path': '$.traits.lastName' },
+          else: { '@path': '$.traits.last_name' }
+        }
+      }
+    }
+  },
+  perform: (request, { settings, payload }) => {
+    const fullName = payload.name || [payload.first_name, payload.last_name].filter(Boolean).join(' ')
+    return sendToWoopra(request, settings, payload, {
+      endpoint: 'identify',
+      parameters: { cv_name: fullName },
+      visitorProperties: payload.traits
+    })
+  }
+}
+
+export default action

@@ -1,0 +1,63 @@
+import { defaultValues, InvalidAuthenticationError } from '@segment/actions-core'
+import type { DestinationDefinition } from '@segment/actions-core'
+import type { Settings } from './generated-types'
+import identifyUser from './identifyUser'
+import trackEvent from './trackEvent'
+import trackPageView from './trackPageView'
+import { projectProblem } from './woopra-request'
+
+const destination: DestinationDefinition<Settings> = {
+  name: 'Woopra (Actions)',
+  slug: 'actions-woopra',
+  mode: 'cloud',
+  description:
+    "Send Segment identify, track and page events to Woopra's HTTP Tracking API, so that visitor profiles, custom events and page views appear in Woopra's customer journey analytics with the same identity as the Woopra browser tracker.",
+  authentication: {
+    scheme: 'custom',
+    fields: {
+      project: {
+        label: 'Project',
+        description:
+          'Your Woopra project name: the domain registered in Woopra, for example `example.com`, without `https://` or a path.',
+        type: 'string',
+        required: true
+      }
+    },
+    // Woopra's tracking API has no credential and nothing to read, so the project is checked for its shape only.
+    testAuthentication: (_request, { settings }) => {
+      const problem = projectProblem(settings.project)
+      if (problem) throw new InvalidAuthenticationError(problem)
+      return true
+    }
+  },
+  presets: [
+    {
+      name: 'Track Calls',
+      subscribe: 'type = "track"',
+      partnerAction: 'trackEvent',
+      mapping: defaultValues(trackEvent.fields),
+      type: 'automatic'
+    },
+    {
+      name: 'Identify Calls',
+      subscribe: 'type = "identify"',
+      partnerAction: 'identifyUser',
+      mapping: defaultValues(identifyUser.fields),
+      type: 'automatic'
+    },
+    {
+      name: 'Page Calls',
+      subscribe: 'type = "page"',
+      partnerAction: 'trackPageView',
+      mapping: defaultValues(trackPageView.fields),
+      type: 'automatic'
+    }
+  ],
+  actions: {
+    identifyUser,
+    trackEvent,
+    trackPageView
+  }
+}
+
+export default destination

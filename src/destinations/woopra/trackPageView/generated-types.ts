@@ -1,0 +1,68 @@
+// Generated file. DO NOT MODIFY IT BY HAND.
+
+export interface Payload {
+  /**
+   * The Woopra device identifier, sent as `cookie`. To join server-side events to a browser visit, pass the browser tracker cookie (`woopra.cookie`) as `integrations.Woopra.cookie`; otherwise the Segment anonymous ID is used.
+   */
+  cookie?: string
+  /**
+   * The unique identifier of the user, sent as `cv_id`, the highest-ranking identifier in Woopra.
+   */
+  user_id?: string
+  /**
+   * The email address of the visitor, sent to Woopra as `cv_email`. Woopra uses it as an identifier, after the user ID.
+   */
+  email?: string
+  /**
+   * When the event happened, sent as `timestamp` in milliseconds since the Unix epoch. A time in the future is sent as the current time, since Woopra does not accept future events.
+   */
+  timestamp?: string | number
+  /**
+   * How long, in milliseconds, the visit stays online after this event, sent as `timeout`. When empty, 60000 (one minute) is sent.
+   */
+  timeout?: number
+  /**
+   * The IP address of the visitor, sent as `ip` so that Woopra locates the visitor rather than Segment.
+   */
+  ip?: string
+  /**
+   * The visitor's user agent, sent as the request's User-Agent header. Woopra derives the browser, operating system and device from it.
+   */
+  user_agent?: string
+  /**
+   * The URL that referred the visitor, sent as `referer` (spelled as Woopra spells it). Woopra derives the referrer type and search terms from it.
+   */
+  referrer?: string
+  /**
+   * The visitor's language or locale, for example `en-US`, sent as `language`.
+   */
+  language?: string
+  /**
+   * Properties of the current visit (session), each sent as `cs_<key>`. They are stored on the visit, not on the visitor profile.
+   */
+  visit_properties?: {
+    [k: string]: unknown
+  }
+  /**
+   * The full URL of the page. Woopra receives its path and query as `ce_url`, the full URL as `ce_uri` and its host as `ce_domain`.
+   */
+  page_url?: string
+  /**
+   * The name of the page. With the page category it becomes the title Woopra shows, `ce_title`.
+   */
+  page_name?: string
+  /**
+   * The category of the page, put before the page name in `ce_title` (as "category name").
+   */
+  page_category?: string
+  /**
+   * The document title of the page, sent as `ce_title` when the page has no name.
+   */
+  page_title?: string
+  /**
+   * Other properties of the page view, each sent as `ce_<key>`.
+   */
+  properties?: {
+    [k: string]: unknown
+  }
+}

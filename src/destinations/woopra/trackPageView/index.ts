@@ -1,0 +1,91 @@
+import type { ActionDefinition } from '@segment/actions-core'
+import type { Settings } from '../generated-types'
+import type { Payload } from './generated-types'
+import { commonFields } from '../fields'
+import { sendToWoopra } from '../woopra-request'
+
+/** Woopra's own name for a page view, which its page reports are built on. */
+export const PAGE_VIEW_EVENT = 'pv'
+
+// Resolves relative page URLs (a bare path) so that their path and query can still be read.
+const RELATIVE_BASE = 'relative:///'
+
+/** The page properties Woopra's browser tracker sends for a page URL: path with query, full URL and host. */
+export function pageUrlParameters(pageUrl: string | undefined) {
+  if (!pageUrl) return {}
+  let url: URL
+  try {
+    url = new URL(pageUrl, RELATIVE_BASE)
+  } catch {
+    return { ce_uri: pageUrl }
+  }
+  return { ce_url: url.pathname + url.search, ce_uri: pageUrl, ce_domain: url.hostname }
+}
+
+/** The page title Woopra shows: "category name" as analytics.js names pages, else the document title. */
+export function pageTitle(payload: Pick<Payload, 'page_name' | 'page_category' | 'page_title'>) {
+  if (!payload.page_name) return payload.page_title
+  return payload.page_category ? `${payload.page_category} ${payload.page_name}` : payload.page_name
+}
+
+const action: ActionDefinition<Settings, Payload> = {
+  title: 'Track Page View',
+  description: "Track a page view in Woopra as its own page view event (`pv`), so that Woopra's page reports work.",
+  defaultSubscription: 'type = "page"',
+  fields: {
+    ...commonFields,
+    page_url: {
+      label: 'Page URL',
+      description:
+        'The full URL of the page. Woopra receives its path and query as `ce_url`, the full URL as `ce_uri` and its host as `ce_domain`.',
+      type: 'string',
+      default: {
+        '@if': {
+          exists: { '@path': '$.properties.url' },
+          then: { '@path': '$.properties.url' },
+          else: { '@path': '$.context.page.url' }
+        }
+      }
+    },
+    page_name: {
+      label: 'Page Name',
+      description: 'The name of the page. With the page category it becomes the title Woopra shows, `ce_title`.',
+      type: 'string',
+      default: { '@path': '$.name' }
+    },
+    page_category: {
+      label: 'Page Category',
+      description: 'The category of the page, put before the page name in `ce_title` (as "category name").',
+      type: 'string',
+      default: { '@path': '$.category' }
+    },
+    page_title: {
+      label: 'Page Title',
+      description: 'The document title of the page, sent as `ce_title` when the page has no name.',
+      type: 'string',
+      default: {
+        '@if': {
+          exists: { '@path': '$.properties.title' },
+          then: { '@path': '$.properties.title' },
+          else: { '@path': '$.context.page.title' }
+        }
+      }
+    },
+    properties: {
+      label: 'Page Properties',
+      description: 'Other properties of the page view, each sent as `ce_<key>`.',
+      type: 'object',
+      defaultObjectUI: 'keyvalue',
+      default: { '@path': '$.properties' }
+    }
+  },
+  perform: (request, { settings, payload }) =>
+    sendToWoopra(request, settings, payload, {
+      endpoint: 'ce',
+      event: PAGE_VIEW_EVENT,
+      parameters: { ...pageUrlParameters(payload.page_url), ce_title: pageTitle(payload) },
+      eventProperties: payload.properties
+    })
+}
+
+export default action

@@ -1,0 +1,228 @@
+import {
+  getErrorCodeFromHttpStatus,
+  IntegrationError,
+  InvalidAuthenticationError,
+  PayloadValidationError,
+  RetryableError
+} from '@segment/actions-core'
+import type { RequestClient } from '@segment/actions-core'
+import type { Settings } from './generated-types'
+
+// The one place that knows Woopra's HTTP Tracking API: endpoint, parameters, value encoding, method and headers.
+
+export const WOOPRA_TRACK_URL = 'https://www.woopra.com/track/'
+export const DEFAULT_VISIT_TIMEOUT_MS = 60000
+/** Longer URLs are sent as POST with a JSON body, as Woopra's own mobile SDKs do, so that nothing is cut. */
+export const MAX_GET_URL_BYTES = 8000
+
+export type WoopraEndpoint = 'ce' | 'identify'
+
+/** The fields every action shares (see fields.ts), as they arrive in a payload. */
+export interface CommonPayload {
+  cookie?: string
+  user_id?: string
+  email?: string
+  timestamp?: string | number
+  timeout?: number
+  ip?: string
+  user_agent?: string
+  referrer?: string
+  language?: string
+  visit_properties?: { [k: string]: unknown }
+}
+
+/** What an action adds to the common payload. */
+export interface WoopraCall {
+  endpoint: WoopraEndpoint
+  event?: string
+  /** Parameters the action computed itself, such as `cv_name` or `ce_url`; they win over property keys. */
+  parameters?: Record<string, unknown>
+  /** Visitor (profile) properties, sent as `cv_<key>`. */
+  visitorProperties?: Record<string, unknown>
+  /** Event properties, sent as `ce_<key>`. */
+  eventProperties?: Record<string, unknown>
+}
+
+export interface WoopraRequest {
+  method: 'GET' | 'POST'
+  url: string
+  headers: Record<string, string>
+  /** Only for POST: the same parameters as a flat JSON object of strings. */
+  json?: Record<string, string>
+}
+
+const PROJECT_HINT =
+  'Enter your Woopra project name: the domain registered in Woopra, such as example.com, without "https://", a path, a query or spaces.'
+
+/** The reason a project setting cannot be a Woopra project name, or undefined when it can. */
+export function projectProblem(project: string | undefined): string | undefined {
+  if (!project || project.trim() === '') return `The Woopra project is empty. ${PROJECT_HINT}`
+  if (/\s/.test(project)) return `The Woopra project "${project}" contains whitespace. ${PROJECT_HINT}`
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(project)) return `The Woopra project "${project}" has a scheme. ${PROJECT_HINT}`
+  if (/[/?#]/.test(project)) return `The Woopra project "${project}" has a path or a query. ${PROJECT_HINT}`
+  return undefined
+}
+
+// A full ISO-8601 date-time: a calendar date, a time of day, and an optional zone (UTC when absent).
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i
+
+/** Epoch milliseconds of a full ISO-8601 date-time string, or undefined when the string is not one. */
+export function isoDateTimeToEpochMs(value: string): number | undefined {
+  const match = ISO_DATE_TIME.exec(value)
+  if (!match) return undefined
+  const [, year, month, day, hour, minute, second = '0', fraction = '', zone = 'Z'] = match
+  const date = new Date(0)
+  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day))
+  date.setUTCHours(Number(hour), Number(minute), Number(second), Number(fraction.padEnd(3, '0').slice(0, 3)))
+  // Reject impossible dates and times (2015-02-30, 25:00) rather than let Date roll them over.
+  if (
+    date.getUTCFullYear() !== Number(year) ||
+    date.getUTCMonth() !== Number(month) - 1 ||
+    date.getUTCDate() !== Number(day) ||
+    date.getUTCHours() !== Number(hour) ||
+    date.getUTCMinutes() !== Number(minute) ||
+    date.getUTCSeconds() !== Number(second)
+  ) {
+    return undefined
+  }
+  return date.getTime() - zoneOffsetMs(zone)
+}
+
+function zoneOffsetMs(zone: string): number {
+  if (zone.toUpperCase() === 'Z') return 0
+  const sign = zone[0] === '-' ? -1 : 1
+  const digits = zone.slice(1).replace(':', '')
+  const hours = Number(digits.slice(0, 2))
+  const minutes = Number(digits.slice(2) || '0')
+  return sign * (hours * 60 + minutes) * 60000
+}
+
+/**
+ * A property value as Woopra receives it, or undefined when it is left out: empty values are dropped, numbers and
+ * booleans become their string form, ISO date-times become epoch milliseconds, objects and arrays become JSON.
+ */
+export function encodeValue(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string': {
+      if (value === '') return undefined
+      const epochMs = isoDateTimeToEpochMs(value)
+      return epochMs === undefined ? value : String(epochMs)
+    }
+    case 'number':
+      return Number.isFinite(value) ? String(value) : undefined
+    case 'boolean':
+      return String(value)
+    case 'object':
+      if (value === null) return undefined
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : String(value.getTime())
+      return JSON.stringify(value)
+    default:
+      return undefined
+  }
+}
+
+/** Epoch milliseconds of the event time, never later than now. */
+function eventTimeMs(timestamp: string | number, now: number): number {
+  const ms = typeof timestamp === 'number' ? timestamp : isoDateTimeToEpochMs(timestamp) ?? Date.parse(timestamp)
+  if (!Number.isFinite(ms)) {
+    throw new PayloadValidationError(`The timestamp "${timestamp}" is not a date and time Woopra can record.`)
+  }
+  return Math.min(ms, now)
+}
+
+class ParameterList {
+  readonly values = new Map<string, string>()
+
+  /** A parameter of its own: set unless its value is empty. */
+  set(key: string, value: unknown): void {
+    const encoded = encodeValue(value)
+    if (encoded !== undefined) this.values.set(key, encoded)
+  }
+
+  /** Each key of `properties` under `prefix`, unless a dedicated parameter already holds that name. */
+  addPrefixed(prefix: string, properties: Record<string, unknown> | undefined): void {
+    if (!properties) return
+    for (const key of Object.keys(properties)) {
+      const name = prefix + key
+      if (!this.values.has(name)) this.set(name, properties[key])
+    }
+  }
+}
+
+/** The Woopra request for one event: pure, so that it can be tested and measured on its own. */
+export function buildWoopraRequest(
+  settings: Settings,
+  payload: CommonPayload,
+  call: WoopraCall,
+  now: number = Date.now()
+): WoopraRequest {
+  const problem = projectProblem(settings.project)
+  if (problem) throw new InvalidAuthenticationError(problem)
+  if (!payload.cookie && !payload.user_id && !payload.email) {
+    throw new PayloadValidationError(
+      'Woopra cannot attribute this event to a visitor: it has no cookie, no user ID and no email. Map at least one of them (by default: integrations.Woopra.cookie or anonymousId, userId, and the email trait or property).'
+    )
+  }
+  if (call.endpoint === 'ce' && !call.event) {
+    throw new PayloadValidationError('Woopra needs an event name to track an event, and this event has none.')
+  }
+
+  const params = new ParameterList()
+  params.set('project', settings.project)
+  params.set('event', call.event)
+  params.set('cookie', payload.cookie)
+  params.set('cv_id', payload.user_id)
+  params.set('cv_email', payload.email)
+  for (const [key, value] of Object.entries(call.parameters ?? {})) params.set(key, value)
+  if (payload.timestamp !== undefined) params.set('timestamp', eventTimeMs(payload.timestamp, now))
+  params.set('timeout', payload.timeout ?? DEFAULT_VISIT_TIMEOUT_MS)
+  params.set('ip', payload.ip)
+  params.set('referer', payload.referrer)
+  params.set('language', payload.language)
+  params.addPrefixed('cv_', call.visitorProperties)
+  params.addPrefixed('ce_', call.eventProperties)
+  params.addPrefixed('cs_', payload.visit_properties)
+
+  const endpoint = WOOPRA_TRACK_URL + call.endpoint
+  const headers: Record<string, string> = payload.user_agent ? { 'user-agent': payload.user_agent } : {}
+  const getUrl = `${endpoint}?${new URLSearchParams([...params.values]).toString()}`
+  // URLSearchParams percent-encodes everything beyond ASCII, so the string length is the byte length.
+  if (getUrl.length <= MAX_GET_URL_BYTES) return { method: 'GET', url: getUrl, headers }
+  return { method: 'POST', url: endpoint, headers, json: Object.fromEntries(params.values) }
+}
+
+/** Sends one event to Woopra and turns every failure into an error Segment can act on. */
+export async function sendToWoopra(
+  request: RequestClient,
+  settings: Settings,
+  payload: CommonPayload,
+  call: WoopraCall
+) {
+  const woopraRequest = buildWoopraRequest(settings, payload, call)
+  let response
+  try {
+    response = await request(woopraRequest.url, {
+      method: woopraRequest.method,
+      headers: woopraRequest.headers,
+      json: woopraRequest.json,
+      throwHttpErrors: false
+    })
+  } catch (error) {
+    if (error instanceof IntegrationError || error instanceof RetryableError) throw error
+    if (error?.name === 'TimeoutError' || error?.code === 'ETIMEDOUT') {
+      throw new RetryableError(`Woopra did not answer in time: ${error.message}`, 408)
+    }
+    throw new RetryableError(`Woopra could not be reached: ${error?.message ?? String(error)}`, 503)
+  }
+  if (!response.ok) {
+    const { status, statusText, content } = response
+    const reason = statusText ? ` ${statusText}` : ''
+    const detail = content ? `: ${content.slice(0, 200)}` : ''
+    throw new IntegrationError(
+      `Woopra answered ${status}${reason} to /track/${call.endpoint}${detail}`,
+      getErrorCodeFromHttpStatus(status),
+      status
+    )
+  }
+  return response
+}
