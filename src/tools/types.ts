@@ -1,12 +1,11 @@
 import fs from 'fs'
 import path from 'path'
 import { generatedTypeFiles } from './generate-types'
+import { DEFAULT_DESTINATION_DIR } from './destination-dir'
 
-// `npm run types`: regenerate every generated-types.ts of the destination.
-const DESTINATION_DIR = path.join(__dirname, '..', 'destinations', 'woopra')
-
+// `npm run types [destination folder]`: regenerate every generated-types.ts of the destination.
 async function main() {
-  for (const [file, content] of await generatedTypeFiles(DESTINATION_DIR)) {
+  for (const [file, content] of await generatedTypeFiles(process.argv[2] ?? DEFAULT_DESTINATION_DIR)) {
     fs.writeFileSync(file, content)
     console.log(`wrote ${path.relative(process.cwd(), file)}`)
   }
