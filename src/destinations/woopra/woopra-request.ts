@@ -123,20 +123,37 @@ export function encodeValue(value: unknown): string | undefined {
 
 /** Epoch milliseconds of the event time, never later than now. */
 function eventTimeMs(timestamp: string | number, now: number): number {
-  const ms = typeof timestamp === 'number' ? timestamp : isoDateTimeToEpochMs(timestamp) ?? Date.parse(timestamp)
+  // Epoch milliseconds may come as a number or as digits; any other text is a date the framework accepted.
+  const ms =
+    typeof timestamp === 'number' || /^\d+$/.test(timestamp)
+      ? Number(timestamp)
+      : isoDateTimeToEpochMs(timestamp) ?? Date.parse(timestamp)
   if (!Number.isFinite(ms)) {
     throw new PayloadValidationError(`The timestamp "${timestamp}" is not a date and time Woopra can record.`)
   }
   return Math.min(ms, now)
 }
 
+// An HTTP header carries only Latin-1 without line breaks, and Woopra reads it as ASCII. Anything else in a user
+// agent (another script, a line break) is percent-encoded as UTF-8, so the event is always sent and nothing is lost.
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]+/g
+const utf8 = new TextEncoder()
+
+function headerSafe(value: string): string {
+  return value.replace(NOT_PRINTABLE_ASCII, (chars) =>
+    Array.from(utf8.encode(chars), (byte) => '%' + byte.toString(16).toUpperCase().padStart(2, '0')).join('')
+  )
+}
+
 class ParameterList {
   readonly values = new Map<string, string>()
 
-  /** A parameter of its own: set unless its value is empty. */
+  /**
+   * A parameter of its own (an identifier, the event name, a page title): set unless its value is empty. Its strings
+   * are sent as given: only trait and property values are read as ISO date-times.
+   */
   set(key: string, value: unknown): void {
-    const encoded = encodeValue(value)
-    if (encoded !== undefined) this.values.set(key, encoded)
+    this.put(key, typeof value === 'string' ? value : encodeValue(value))
   }
 
   /** Each key of `properties` under `prefix`, unless a dedicated parameter already holds that name. */
@@ -144,8 +161,12 @@ class ParameterList {
     if (!properties) return
     for (const key of Object.keys(properties)) {
       const name = prefix + key
-      if (!this.values.has(name)) this.set(name, properties[key])
+      if (!this.values.has(name)) this.put(name, encodeValue(properties[key]))
     }
+  }
+
+  private put(key: string, encoded: string | undefined): void {
+    if (encoded !== undefined && encoded !== '') this.values.set(key, encoded)
   }
 }
 
@@ -184,7 +205,7 @@ export function buildWoopraRequest(
   params.addPrefixed('cs_', payload.visit_properties)
 
   const endpoint = WOOPRA_TRACK_URL + call.endpoint
-  const headers: Record<string, string> = payload.user_agent ? { 'user-agent': payload.user_agent } : {}
+  const headers: Record<string, string> = payload.user_agent ? { 'user-agent': headerSafe(payload.user_agent) } : {}
   const getUrl = `${endpoint}?${new URLSearchParams([...params.values]).toString()}`
   // URLSearchParams percent-encodes everything beyond ASCII, so the string length is the byte length.
   if (getUrl.length <= MAX_GET_URL_BYTES) return { method: 'GET', url: getUrl, headers }

@@ -1,0 +1,403 @@
+import nock from 'nock'
+import {
+  createTestEvent,
+  createTestIntegration,
+  DEFAULT_REQUEST_TIMEOUT,
+  IntegrationError,
+  InvalidAuthenticationError,
+  PayloadValidationError,
+  RetryableError
+} from '@segment/actions-core'
+import type { JSONArray, SegmentEvent } from '@segment/actions-core'
+import Destination from '../index'
+
+const testDestination = createTestIntegration(Destination)
+
+const WOOPRA = 'https://www.woopra.com'
+const settings = { project: 'example.com' }
+// 2024-03-05T10:20:30.456Z in milliseconds since the epoch.
+const TIMESTAMP = '2024-03-05T10:20:30.456Z'
+const TIMESTAMP_MS = '1709634030456'
+const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0'
+const presetSettings = { ...settings, subscriptions: Destination.presets as unknown as JSONArray }
+
+function segmentEvent(overrides: Partial<SegmentEvent> = {}): SegmentEvent {
+  return createTestEvent({
+    userId: 'user-42',
+    anonymousId: 'anon-7',
+    timestamp: TIMESTAMP,
+    properties: {},
+    traits: {},
+    context: { ip: '203.0.113.9', locale: 'en-US', userAgent: USER_AGENT },
+    ...overrides
+  })
+}
+
+/** Every request that reached nock without an interceptor for it: none may be made where nothing is expected. */
+let unexpectedRequests: string[] = []
+const recordUnexpected = (req: { method?: string; path?: string }) => {
+  unexpectedRequests.push(`${req.method} ${req.path}`)
+}
+
+beforeEach(() => {
+  unexpectedRequests = []
+  nock.emitter.on('no match', recordUnexpected)
+  testDestination.responses = []
+})
+
+afterEach(() => {
+  nock.emitter.removeListener('no match', recordUnexpected)
+  // A delayed reply that was never delivered keeps a (real) timer of nock's alive: cancel it.
+  nock.abortPendingRequests()
+})
+
+describe('Woopra (Actions)', () => {
+  describe('testAuthentication', () => {
+    it('accepts a project name that is a bare domain, without any network call', async () => {
+      await expect(testDestination.testAuthentication({ project: 'example.com' })).resolves.not.toThrow()
+      await expect(testDestination.testAuthentication({ project: 'shop.example.co.uk' })).resolves.not.toThrow()
+      expect(unexpectedRequests).toEqual([])
+    })
+
+    it.each([
+      ['an empty value', ''],
+      ['a scheme', 'https://example.com'],
+      ['a path', 'example.com/path'],
+      ['a query', 'example.com?x=1'],
+      ['whitespace', 'exa mple.com']
+    ])('rejects a project with %s and says what to enter', async (_problem, project) => {
+      await expect(testDestination.testAuthentication({ project })).rejects.toThrow(
+        'Enter your Woopra project name: the domain registered in Woopra, such as example.com'
+      )
+      expect(unexpectedRequests).toEqual([])
+    })
+  })
+
+  describe('presets', () => {
+    it('subscribes track, identify and page calls automatically to the matching actions with their defaults', () => {
+      expect(Destination.presets).toEqual([
+        expect.objectContaining({
+          name: 'Track Calls',
+          subscribe: 'type = "track"',
+          partnerAction: 'trackEvent',
+          type: 'automatic'
+        }),
+        expect.objectContaining({
+          name: 'Identify Calls',
+          subscribe: 'type = "identify"',
+          partnerAction: 'identifyUser',
+          type: 'automatic'
+        }),
+        expect.objectContaining({
+          name: 'Page Calls',
+          subscribe: 'type = "page"',
+          partnerAction: 'trackPageView',
+          type: 'automatic'
+        })
+      ])
+    })
+
+    it('sends a track call through the presets to /track/ce', async () => {
+      const scope = nock(WOOPRA)
+        .get('/track/ce')
+        .query({
+          project: 'example.com',
+          event: 'Signed Up',
+          cookie: 'amyJ0K8meemG',
+          cv_id: 'user-42',
+          timestamp: TIMESTAMP_MS,
+          timeout: '30000',
+          ip: '203.0.113.9',
+          language: 'en-US',
+          ce_plan: 'Enterprise'
+        })
+        .matchHeader('user-agent', USER_AGENT)
+        .reply(200, '')
+
+      await testDestination.onEvent(
+        segmentEvent({
+          type: 'track',
+          event: 'Signed Up',
+          properties: { plan: 'Enterprise' },
+          integrations: { Woopra: { cookie: 'amyJ0K8meemG' } } as unknown as SegmentEvent['integrations'],
+          context: { ip: '203.0.113.9', locale: 'en-US', userAgent: USER_AGENT, Woopra: { timeout: 30000 } }
+        }),
+        presetSettings
+      )
+
+      expect(scope.isDone()).toBe(true)
+      expect(testDestination.responses).toHaveLength(1)
+      expect(unexpectedRequests).toEqual([])
+    })
+
+    it('sends an identify call through the presets to /track/identify', async () => {
+      const scope = nock(WOOPRA)
+        .get('/track/identify')
+        .query({
+          project: 'example.com',
+          cookie: 'anon-7',
+          cv_id: 'user-42',
+          cv_email: 'ada@example.com',
+          cv_name: 'Ada Lovelace',
+          timestamp: TIMESTAMP_MS,
+          timeout: '60000',
+          ip: '203.0.113.9',
+          language: 'en-US',
+          cv_firstName: 'Ada',
+          cv_lastName: 'Lovelace',
+          cv_email_verified: 'true'
+        })
+        .matchHeader('user-agent', USER_AGENT)
+        .reply(200, '')
+
+      await testDestination.onEvent(
+        segmentEvent({
+          type: 'identify',
+          event: undefined,
+          traits: { email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', email_verified: true }
+        }),
+        presetSettings
+      )
+
+      expect(scope.isDone()).toBe(true)
+      expect(testDestination.responses).toHaveLength(1)
+      expect(unexpectedRequests).toEqual([])
+    })
+
+    it('sends a page call through the presets to /track/ce as a pv event', async () => {
+      const scope = nock(WOOPRA)
+        .get('/track/ce')
+        .query({
+          project: 'example.com',
+          event: 'pv',
+          cookie: 'anon-7',
+          cv_id: 'user-42',
+          ce_url: '/pricing?plan=pro',
+          ce_uri: 'https://example.com/pricing?plan=pro',
+          ce_domain: 'example.com',
+          ce_title: 'Docs Pricing',
+          timestamp: TIMESTAMP_MS,
+          timeout: '60000',
+          ip: '203.0.113.9',
+          referer: 'https://www.google.com/',
+          language: 'en-US'
+        })
+        .matchHeader('user-agent', USER_AGENT)
+        .reply(200, '')
+
+      await testDestination.onEvent(
+        segmentEvent({
+          type: 'page',
+          event: undefined,
+          name: 'Pricing',
+          category: 'Docs',
+          properties: { url: 'https://example.com/pricing?plan=pro' },
+          context: {
+            ip: '203.0.113.9',
+            locale: 'en-US',
+            userAgent: USER_AGENT,
+            page: { referrer: 'https://www.google.com/' }
+          }
+        }),
+        presetSettings
+      )
+
+      expect(scope.isDone()).toBe(true)
+      expect(testDestination.responses).toHaveLength(1)
+      expect(unexpectedRequests).toEqual([])
+    })
+
+    it.each([
+      ['group', { type: 'group', groupId: 'acme', traits: { name: 'Acme' } }],
+      ['alias', { type: 'alias', previousId: 'anon-7' }],
+      ['screen', { type: 'screen', name: 'Home' }]
+    ] as const)('sends nothing for a %s call: no preset subscribes to it', async (_type, event) => {
+      const results = await testDestination.onEvent(
+        segmentEvent({ ...event, event: undefined } as Partial<SegmentEvent>),
+        presetSettings
+      )
+
+      expect(results).toEqual([
+        { output: 'not subscribed' },
+        { output: 'not subscribed' },
+        { output: 'not subscribed' }
+      ])
+      expect(testDestination.responses).toEqual([])
+      expect(unexpectedRequests).toEqual([])
+    })
+  })
+
+  describe('errors', () => {
+    const anonymous = { userId: undefined, anonymousId: undefined }
+
+    it.each([
+      ['trackEvent', segmentEvent({ type: 'track', event: 'Signed Up', ...anonymous })],
+      ['identifyUser', segmentEvent({ type: 'identify', ...anonymous, traits: { name: 'Nobody' } })],
+      ['trackPageView', segmentEvent({ type: 'page', name: 'Home', ...anonymous })]
+    ])(
+      '%s rejects an event with no cookie, no user id and no email as a 400 PayloadValidationError, sending nothing',
+      async (action, event) => {
+        const error = await testDestination.testAction(action, { event, settings, useDefaultMappings: true }).then(
+          () => undefined,
+          (err) => err
+        )
+
+        expect(error).toBeInstanceOf(PayloadValidationError)
+        expect(error.status).toBe(400)
+        expect(error.message).toContain('no cookie, no user ID and no email')
+        expect(unexpectedRequests).toEqual([])
+      }
+    )
+
+    it('rejects an unattributable event through onEvent with status 400 and no request', async () => {
+      const error = await testDestination
+        .onEvent(segmentEvent({ type: 'track', event: 'Signed Up', userId: undefined, anonymousId: undefined }), {
+          ...presetSettings
+        })
+        .then(
+          () => undefined,
+          (err) => err
+        )
+
+      expect(error).toBeInstanceOf(PayloadValidationError)
+      expect(error.status).toBe(400)
+      expect(testDestination.responses).toEqual([])
+      expect(unexpectedRequests).toEqual([])
+    })
+
+    it('rejects a track event without an event name in validation, before any request', async () => {
+      const error = await testDestination
+        .testAction('trackEvent', {
+          event: segmentEvent({ type: 'track', event: undefined }),
+          settings,
+          useDefaultMappings: true
+        })
+        .then(
+          () => undefined,
+          (err) => err
+        )
+
+      expect(error).toMatchObject({ name: 'AggregateAjvError' })
+      expect(error.message).toContain("missing the required field 'event_name'")
+      expect(unexpectedRequests).toEqual([])
+    })
+
+    it('rejects a track event without an event name through onEvent with status 400', async () => {
+      const error = await testDestination
+        .onEvent(segmentEvent({ type: 'track', event: undefined }), presetSettings)
+        .then(
+          () => undefined,
+          (err) => err
+        )
+
+      expect(error).toMatchObject({ name: 'AggregateAjvError', status: 400 })
+      expect(testDestination.responses).toEqual([])
+      expect(unexpectedRequests).toEqual([])
+    })
+
+    it.each([
+      [400, 'BAD_REQUEST'],
+      [429, 'TOO_MANY_REQUESTS'],
+      [500, 'INTERNAL_SERVER_ERROR']
+    ])('surfaces Woopra answering %i as an error carrying that status', async (status, code) => {
+      nock(WOOPRA).get('/track/ce').query(true).reply(status, 'woopra says no')
+
+      const error = await testDestination
+        .testAction('trackEvent', { event: segmentEvent({ type: 'track' }), settings, useDefaultMappings: true })
+        .then(
+          () => undefined,
+          (err) => err
+        )
+
+      expect(error).toBeInstanceOf(IntegrationError)
+      expect(error.status).toBe(status)
+      expect(error.code).toBe(code)
+      expect(error.message).toContain(`Woopra answered ${status}`)
+      expect(error.message).toContain('/track/ce')
+      expect(error.message).toContain('woopra says no')
+    })
+
+    it('surfaces a 429 through onEvent with status 429, so that Segment retries it', async () => {
+      nock(WOOPRA).get('/track/identify').query(true).reply(429)
+
+      const error = await testDestination
+        .onEvent(segmentEvent({ type: 'identify', event: undefined }), presetSettings)
+        .then(
+          () => undefined,
+          (err) => err
+        )
+
+      expect(error).toBeInstanceOf(IntegrationError)
+      expect(error.status).toBe(429)
+      expect(error.message).toContain('Woopra answered 429 Too Many Requests to /track/identify')
+    })
+
+    it('surfaces a Woopra that does not answer within the request client’s 10 s as a RetryableError with status 408', async () => {
+      // Shrink only the request client's own 10 s timer, so that the timeout fires while Woopra is still silent.
+      // (A spy rather than fake timers: it works the same under the monorepo's Jest 27.)
+      const realSetTimeout = global.setTimeout
+      const timers = jest
+        .spyOn(global, 'setTimeout')
+        .mockImplementation(((callback: () => void, ms?: number) =>
+          realSetTimeout(callback, ms === DEFAULT_REQUEST_TIMEOUT ? 20 : ms)) as typeof setTimeout)
+      nock(WOOPRA).get('/track/ce').query(true).delay(500).reply(200, '')
+
+      try {
+        const error = await testDestination
+          .testAction('trackEvent', { event: segmentEvent({ type: 'track' }), settings, useDefaultMappings: true })
+          .then(
+            () => undefined,
+            (err) => err
+          )
+
+        expect(timers.mock.calls.some(([, ms]) => ms === DEFAULT_REQUEST_TIMEOUT)).toBe(true)
+        expect(error).toBeInstanceOf(RetryableError)
+        expect(error.status).toBe(408)
+        expect(error.message).toContain('Woopra did not answer in time')
+        expect(error.message).toContain('10000ms')
+      } finally {
+        timers.mockRestore()
+      }
+    })
+
+    it('surfaces a network error as a RetryableError', async () => {
+      nock(WOOPRA)
+        .get('/track/ce')
+        .query(true)
+        .replyWithError({ message: 'connect ECONNREFUSED', code: 'ECONNREFUSED' })
+
+      const error = await testDestination
+        .testAction('trackEvent', { event: segmentEvent({ type: 'track' }), settings, useDefaultMappings: true })
+        .then(
+          () => undefined,
+          (err) => err
+        )
+
+      expect(error).toBeInstanceOf(RetryableError)
+      expect(error.status).toBe(503)
+      expect(error.message).toContain('Woopra could not be reached')
+      expect(error.message).toContain('ECONNREFUSED')
+    })
+
+    it.each(['', 'https://example.com', 'example.com/path'])(
+      'rejects the project setting %p at perform time as an InvalidAuthenticationError, sending nothing',
+      async (project) => {
+        const error = await testDestination
+          .testAction('trackEvent', {
+            event: segmentEvent({ type: 'track' }),
+            settings: { project },
+            useDefaultMappings: true
+          })
+          .then(
+            () => undefined,
+            (err) => err
+          )
+
+        expect(error).toBeInstanceOf(InvalidAuthenticationError)
+        expect(error.status).toBe(401)
+        expect(error.message).toContain('Enter your Woopra project name')
+        expect(unexpectedRequests).toEqual([])
+      }
+    )
+  })
+})
