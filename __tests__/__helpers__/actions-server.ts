@@ -1,0 +1,70 @@
+import { createActionsServer } from '../../src/server/server'
+import type { ActionsServer, ActionsServerOptions } from '../../src/server/server'
+import type { LogEntry } from '../../src/server/log'
+
+/** A server listening on an ephemeral loopback port, with the log lines it wrote. */
+export interface RunningServer {
+  server: ActionsServer
+  url: string
+  logs: LogEntry[]
+  /** POSTs `body` (serialized as JSON unless it is a string or Buffer) and returns status, headers and parsed body. */
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Answer>
+  get(path: string, headers?: Record<string, string>): Promise<Answer>
+}
+
+export interface Answer {
+  status: number
+  headers: Headers
+  body: any
+}
+
+export async function startServer<S>(options: ActionsServerOptions<S> = {}): Promise<RunningServer> {
+  const logs: LogEntry[] = []
+  const server = createActionsServer<S>({ log: (entry) => logs.push(entry), ...options })
+  const url = await server.listen(0)
+  const call = async (path: string, init: RequestInit): Promise<Answer> => {
+    const response = await fetch(url + path, init)
+    const text = await response.text()
+    let body: unknown = text
+    try {
+      body = JSON.parse(text)
+    } catch {
+      // Not JSON: keep the text.
+    }
+    return { status: response.status, headers: response.headers, body }
+  }
+  return {
+    server,
+    url,
+    logs,
+    post: (path, body, headers = {}) =>
+      call(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body)
+      }),
+    get: (path, headers = {}) => call(path, { method: 'GET', headers })
+  }
+}
+
+/** The query of a Woopra URL as an object. */
+export function queryOf(url: unknown): Record<string, string> {
+  return Object.fromEntries(new URL(String(url)).searchParams)
+}
+
+export const SETTINGS = { project: 'example.com' }
+
+/** A Segment track event with everything pinned. */
+export function trackEvent(overrides: Record<string, unknown> = {}) {
+  return {
+    type: 'track',
+    event: 'Signed Up',
+    userId: 'user-1',
+    anonymousId: 'anon-1',
+    messageId: 'message-1',
+    timestamp: '2024-01-02T03:04:05.000Z',
+    properties: { plan: 'pro', email: 'jane@example.com' },
+    context: { ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (Test)', locale: 'en-US' },
+    ...overrides
+  }
+}

@@ -1,0 +1,236 @@
+import nock from 'nock'
+import { gzipSync } from 'zlib'
+import { MAX_BODY_BYTES } from '../../src/server/http-io'
+import { SETTINGS, startServer, trackEvent } from '../__helpers__/actions-server'
+import type { RunningServer } from '../__helpers__/actions-server'
+
+// Every refusal is a 4xx with a message, the server keeps serving after it, and logs carry no personal data.
+
+let running: RunningServer
+
+beforeAll(async () => {
+  running = await startServer({ settings: SETTINGS })
+})
+
+afterAll(async () => {
+  await running.server.close()
+})
+
+afterEach(async () => {
+  // Still serving after whatever the test sent.
+  expect((await running.get('/manifest')).status).toBe(200)
+})
+
+const action = (body: unknown) => running.post('/trackEvent', body)
+
+describe('the request body', () => {
+  it('refuses malformed JSON with 400 and the parser message', async () => {
+    const { status, body } = await running.post('/trackEvent', '{"payload": {')
+    expect(status).toBe(400)
+    expect(body).toEqual([
+      { statusCode: 400, message: expect.stringMatching(/^The body is not valid JSON: /), requestError: true }
+    ])
+  })
+
+  it('refuses a content type other than JSON with 415', async () => {
+    const { status, body } = await running.post('/trackEvent', 'payload=1', {
+      'content-type': 'application/x-www-form-urlencoded'
+    })
+    expect(status).toBe(415)
+    expect(body[0].message).toBe(
+      'The body must be JSON sent with `Content-Type: application/json` (content type: "application/x-www-form-urlencoded").'
+    )
+  })
+
+  it('takes JSON with a charset and +json media types', async () => {
+    const { status } = await running.post('/authenticate', SETTINGS, {
+      'content-type': 'application/json; charset=utf-8'
+    })
+    expect(status).toBe(200)
+    const vendor = await running.post('/authenticate', SETTINGS, { 'content-type': 'application/vnd.test+json' })
+    expect(vendor.status).toBe(200)
+  })
+
+  it('refuses an empty body with 400', async () => {
+    const { status, body } = await running.post('/authenticate', '')
+    expect(status).toBe(400)
+    expect(body).toEqual({
+      ok: false,
+      error: 'The request has no body: send a JSON object with `Content-Type: application/json`.',
+      fields: {}
+    })
+  })
+
+  it(`refuses a body over ${MAX_BODY_BYTES / 1024} KB with 413, declared or streamed`, async () => {
+    const big = JSON.stringify({
+      payload: trackEvent({ properties: { blob: 'x'.repeat(MAX_BODY_BYTES) } }),
+      settings: SETTINGS
+    })
+    const declared = await action(big)
+    expect(declared.status).toBe(413)
+    expect(declared.body[0].message).toBe('The body is larger than 512 KB: send fewer or smaller events.')
+
+    // Chunked, without a Content-Length: counted as it arrives.
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big))
+        controller.close()
+      }
+    })
+    const response = await fetch(`${running.url}/v1/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half'
+    } as RequestInit)
+    expect(response.status).toBe(413)
+    expect(await response.json()).toEqual({
+      success: false,
+      error: 'The body is larger than 512 KB: send fewer or smaller events.'
+    })
+  })
+
+  it('takes a gzip body, counts the limit after decompression and refuses a broken one', async () => {
+    nock('https://www.woopra.com').get('/track/ce').query(true).reply(200)
+    const ok = await running.post('/v1/track', gzipSync(JSON.stringify(trackEvent())), { 'content-encoding': 'gzip' })
+    expect(ok.status).toBe(200)
+    expect(ok.body).toEqual({ success: true })
+
+    const bomb = gzipSync(JSON.stringify({ batch: [], padding: ' '.repeat(MAX_BODY_BYTES) }))
+    expect(bomb.length).toBeLessThan(10000)
+    const tooBig = await running.post('/v1/batch', bomb, { 'content-encoding': 'gzip' })
+    expect(tooBig.status).toBe(413)
+
+    const broken = await running.post('/v1/track', Buffer.from('not gzip'), { 'content-encoding': 'gzip' })
+    expect(broken.status).toBe(400)
+    expect(broken.body.error).toMatch(/^The body could not be decompressed/)
+
+    const brotli = await running.post('/v1/track', Buffer.from('{}'), { 'content-encoding': 'br' })
+    expect(brotli.status).toBe(415)
+  })
+
+  it('refuses a body that is not an object with 400', async () => {
+    expect((await action([1, 2])).status).toBe(400)
+    expect((await running.post('/authenticate', '"example.com"')).status).toBe(400)
+    expect((await running.post('/v1/track', 'null')).status).toBe(400)
+  })
+})
+
+describe('routes', () => {
+  it('refuses an unknown action with 404, naming the actions there are', async () => {
+    const { status, body } = await running.post('/trackPurchase', { payload: trackEvent(), settings: SETTINGS })
+    expect(status).toBe(404)
+    expect(body).toEqual({
+      error: 'Woopra (Actions) has no action "trackPurchase". Its actions are: identifyUser, trackEvent, trackPageView.'
+    })
+  })
+
+  it('answers 404 for an unknown path and 405 with Allow for a wrong method', async () => {
+    const missing = await running.get('/nothing/here')
+    expect(missing.status).toBe(404)
+    expect(missing.body.error).toMatch(/^Nothing is served at GET \/nothing\/here\. Routes: GET \/manifest, /)
+
+    const wrongMethod = await running.get('/trackEvent')
+    expect(wrongMethod.status).toBe(405)
+    expect(wrongMethod.headers.get('allow')).toBe('POST')
+    const postManifest = await running.post('/manifest', {})
+    expect(postManifest.status).toBe(405)
+    expect(postManifest.headers.get('allow')).toBe('GET')
+  })
+})
+
+describe('settings and fields of an action request', () => {
+  it('refuses missing settings with 400', async () => {
+    const { status, body } = await action({ payload: trackEvent() })
+    expect(status).toBe(400)
+    expect(body).toEqual([
+      {
+        statusCode: 400,
+        message: 'The body has no `settings`: send {"payload": <event>, "settings": {"project": …}}.',
+        requestError: true
+      }
+    ])
+  })
+
+  it('refuses settings without a required field with 400 and the field errors', async () => {
+    const { status, body } = await action({ payload: trackEvent(), settings: { projekt: 'example.com' } })
+    expect(status).toBe(400)
+    expect(body).toEqual([
+      {
+        statusCode: 400,
+        message: "Invalid settings: The root value is missing the required field 'project'.",
+        fields: { $: "The root value is missing the required field 'project'." },
+        requestError: true
+      }
+    ])
+  })
+
+  it("refuses settings the destination's testAuthentication rejects with 400", async () => {
+    const { status, body } = await action({ payload: trackEvent(), settings: { project: 'https://example.com/' } })
+    expect(status).toBe(400)
+    expect(body[0].message).toMatch(
+      /^Invalid settings: Credentials are invalid: The Woopra project "https:\/\/example.com\/" has a scheme/
+    )
+  })
+
+  it('refuses settings, payload or mapping of the wrong type with 400', async () => {
+    expect((await action({ payload: trackEvent(), settings: 'example.com' })).status).toBe(400)
+    expect((await action({ payload: 'Signed Up', settings: SETTINGS })).status).toBe(400)
+    expect((await action({ payload: trackEvent(), settings: SETTINGS, mapping: ['event'] })).status).toBe(400)
+  })
+})
+
+describe('logs', () => {
+  it('are one entry per event with type, action, endpoint, status and duration, and no personal data', async () => {
+    nock('https://www.woopra.com').get('/track/ce').query(true).reply(200)
+    running.logs.length = 0
+
+    await action({ payload: trackEvent(), settings: SETTINGS })
+
+    expect(running.logs).toEqual([
+      {
+        level: 'info',
+        msg: 'event',
+        route: '/trackEvent',
+        type: 'track',
+        action: 'trackEvent',
+        endpoint: '/track/ce',
+        status: 200,
+        durationMs: expect.any(Number)
+      }
+    ])
+    const text = JSON.stringify(running.logs)
+    for (const personal of ['user-1', 'anon-1', 'jane@example.com', '203.0.113.9', 'Signed Up']) {
+      expect(text).not.toContain(personal)
+    }
+  })
+
+  it('log a refused request with its status and reason, without quoting the body', async () => {
+    running.logs.length = 0
+    await running.post('/v1/track', '{"email": "jane@example.com", oops}')
+    expect(running.logs).toEqual([
+      {
+        level: 'warn',
+        msg: 'request refused',
+        method: 'POST',
+        path: '/v1/track',
+        status: 400,
+        error: 'The body is not valid JSON.'
+      }
+    ])
+  })
+
+  it('carry the event and the full URLs only with logPayloads', async () => {
+    const verbose = await startServer({ settings: SETTINGS, logPayloads: true })
+    try {
+      nock('https://www.woopra.com').get('/track/ce').query(true).reply(200)
+      await verbose.post('/trackEvent', { payload: trackEvent(), settings: SETTINGS })
+      expect(verbose.logs[0].payload).toEqual(trackEvent())
+      expect(verbose.logs[0].urls).toEqual([
+        expect.stringMatching(/^https:\/\/www\.woopra\.com\/track\/ce\?project=example\.com&event=Signed\+Up&/)
+      ])
+    } finally {
+      await verbose.server.close()
+    }
+  })
+})

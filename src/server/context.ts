@@ -1,0 +1,88 @@
+import { Destination } from '@segment/actions-core'
+import type { DecoratedResponse, DestinationDefinition, Subscription } from '@segment/actions-core'
+import { createDryRunAgent, withRequestAgent } from './dry-run'
+import type { Logger } from './log'
+
+/** What every route needs: the destination, how to run it, where to log, and the ingestion configuration. */
+export interface ServerContext<S> {
+  /** The definition as given: what `/manifest` describes. */
+  readonly definition: DestinationDefinition<S>
+  /** The destination's folder name, reported by `/manifest` as the CLI does. */
+  readonly directoryName: string
+  /**
+   * A fresh Destination for one HTTP request. One per request keeps each answer's list of exchanges to that request's
+   * own calls when requests run concurrently (the CLI shares one instance and clears its list after each answer).
+   */
+  createDestination(): Destination<S>
+  readonly log: Logger
+  readonly dryRun: boolean
+  /** Whether event log lines carry the event and the full request URLs (off by default: they hold personal data). */
+  readonly logPayloads: boolean
+  /** The settings events posted to `/v1/*` are delivered with; undefined when none were configured. */
+  readonly ingestSettings?: S
+  /** The write key `/v1/*` requires; undefined to accept any. */
+  readonly writeKey?: string
+  /** The destination's automatic presets, as the subscriptions `/v1/*` events are matched against. */
+  readonly subscriptions: Subscription[]
+  readonly corsOrigins: readonly string[]
+}
+
+export interface ContextOptions<S> {
+  definition: DestinationDefinition<S>
+  directoryName: string
+  log: Logger
+  dryRun: boolean
+  logPayloads: boolean
+  ingestSettings?: S
+  writeKey?: string
+  corsOrigins: readonly string[]
+}
+
+export function createContext<S>(options: ContextOptions<S>): ServerContext<S> {
+  const { definition, log, dryRun } = options
+  const runnable = dryRun
+    ? withRequestAgent(
+        definition,
+        createDryRunAgent((request) => log({ level: 'info', msg: 'dry run: not sent', ...request }))
+      )
+    : definition
+  return {
+    ...options,
+    createDestination: () => new Destination<S>(runnable),
+    subscriptions: presetSubscriptions(definition)
+  }
+}
+
+/** The automatic presets of a definition as subscriptions, which is how Segment enables them for a new destination. */
+export function presetSubscriptions<S>(definition: DestinationDefinition<S>): Subscription[] {
+  const subscriptions: Subscription[] = []
+  for (const preset of definition.presets ?? []) {
+    if (preset.type !== 'automatic') continue
+    subscriptions.push({
+      name: preset.name,
+      partnerAction: preset.partnerAction,
+      subscribe: preset.subscribe,
+      mapping: preset.mapping
+    })
+  }
+  return subscriptions
+}
+
+/** Where the last request of a delivery went (path only: the query holds the event) and how it was answered. */
+export function lastCall(responses: readonly DecoratedResponse[], logPayloads: boolean) {
+  const last = responses[responses.length - 1]
+  if (!last) return {}
+  const url = new URL(last.request.url)
+  return {
+    endpoint: url.pathname,
+    status: last.status,
+    ...(logPayloads ? { urls: responses.map((response) => response.request.url) } : {})
+  }
+}
+
+/** The HTTP status an error from a destination stands for, as actions-core reads it. */
+export function errorStatus(error: unknown): number {
+  const candidate = error as { status?: unknown; response?: { status?: unknown } } | undefined
+  const status = candidate?.status ?? candidate?.response?.status
+  return typeof status === 'number' ? status : 500
+}

@@ -1,0 +1,130 @@
+import type { IncomingMessage, ServerResponse } from 'http'
+import { createGunzip, createInflate } from 'zlib'
+import type { Transform } from 'stream'
+
+/** The largest request body the server reads, after decompression. */
+export const MAX_BODY_BYTES = 512 * 1024
+
+export interface HttpErrorDetails {
+  /** Errors by field, as the CLI reports them. */
+  fields?: Record<string, string>
+  /** What the log says instead of the message, when the message quotes the request's data. */
+  logMessage?: string
+  /** Headers of the answer, such as `Allow` for a 405. */
+  headers?: Record<string, string>
+}
+
+/** A request the server refuses: answered with `status` and a message saying what to change. */
+export class HttpError extends Error {
+  readonly fields?: Record<string, string>
+  readonly logMessage: string
+  readonly headers: Record<string, string>
+
+  constructor(readonly status: number, message: string, details: HttpErrorDetails = {}) {
+    super(message)
+    this.name = 'HttpError'
+    this.fields = details.fields
+    this.logMessage = details.logMessage ?? message
+    this.headers = details.headers ?? {}
+  }
+}
+
+/** Which media types a route takes as JSON: `application/json` and `+json` types always, others per route. */
+export function isJsonContentType(contentType: string | undefined, alsoAccepted: readonly string[] = []): boolean {
+  const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase()
+  return mediaType === 'application/json' || mediaType.endsWith('+json') || alsoAccepted.includes(mediaType)
+}
+
+/**
+ * The request body parsed as JSON. Refuses, with the status a client can act on: an empty body (400), a media type
+ * that is not JSON (415), a content encoding other than gzip or deflate (415), more than `MAX_BODY_BYTES` (413),
+ * and text that is not JSON (400).
+ */
+export async function readJsonBody(req: IncomingMessage, alsoAccepted: readonly string[] = []): Promise<unknown> {
+  const declaredLength = Number(req.headers['content-length'] ?? NaN)
+  const chunked = req.headers['transfer-encoding'] !== undefined
+  if (declaredLength === 0 || (Number.isNaN(declaredLength) && !chunked)) {
+    throw new HttpError(400, 'The request has no body: send a JSON object with `Content-Type: application/json`.')
+  }
+  if (!isJsonContentType(req.headers['content-type'], alsoAccepted)) {
+    const given = req.headers['content-type'] ? `"${req.headers['content-type']}"` : 'none'
+    throw new HttpError(
+      415,
+      `The body must be JSON sent with \`Content-Type: application/json\` (content type: ${given}).`
+    )
+  }
+  if (declaredLength > MAX_BODY_BYTES) throw tooLarge()
+  const text = (await readLimited(req, decoderFor(req.headers['content-encoding']))).toString('utf8')
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    // V8's message quotes the body, which may hold personal data: the answer gets it, the log does not.
+    const message = `The body is not valid JSON: ${(error as Error).message}`
+    throw new HttpError(400, message, { logMessage: 'The body is not valid JSON.' })
+  }
+}
+
+function tooLarge(): HttpError {
+  return new HttpError(413, `The body is larger than ${MAX_BODY_BYTES / 1024} KB: send fewer or smaller events.`)
+}
+
+function decoderFor(contentEncoding: string | undefined): Transform | undefined {
+  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase()
+  if (encoding === 'identity') return undefined
+  // Segment's HTTP API takes gzip-compressed bodies; deflate costs nothing more to take as well.
+  if (encoding === 'gzip' || encoding === 'x-gzip') return createGunzip()
+  if (encoding === 'deflate') return createInflate()
+  throw new HttpError(415, `The content encoding "${contentEncoding}" is not supported: send gzip or no encoding.`)
+}
+
+/** The (decoded) body, stopping at the size limit; the rest is left for Node to drain so the connection survives. */
+function readLimited(req: IncomingMessage, decoder: Transform | undefined): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const source = decoder ? req.pipe(decoder) : req
+    const chunks: Buffer[] = []
+    let size = 0
+    const fail = (error: HttpError) => {
+      if (decoder) {
+        req.unpipe(decoder)
+        decoder.destroy()
+      }
+      source.removeAllListeners('data')
+      req.resume()
+      reject(error)
+    }
+    source.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY_BYTES) return fail(tooLarge())
+      chunks.push(chunk)
+    })
+    source.once('end', () => resolve(Buffer.concat(chunks)))
+    source.once('error', (error: Error) =>
+      fail(
+        decoder
+          ? new HttpError(400, `The body could not be decompressed: ${error.message}`)
+          : new HttpError(400, error.message)
+      )
+    )
+  })
+}
+
+/** Answers with a JSON body. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {}
+): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text))
+  })
+  res.end(text)
+}
+
+/** A plain JSON object (not null, not an array). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
