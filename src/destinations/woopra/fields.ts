@@ -3,12 +3,9 @@ import type { InputField } from '@segment/actions-core'
 // Fields every Woopra action shares: who the visitor is and the context of the visit.
 // Each action spreads these into its own fields; only `email` changes its default per action.
 
-const emailFromPropertiesOrContext = {
-  '@if': {
-    exists: { '@path': '$.properties.email' },
-    then: { '@path': '$.properties.email' },
-    else: { '@path': '$.context.traits.email' }
-  }
+/** A default mapping: the value at `path` when the event has one, else the value at `fallbackPath`. */
+export function pathOrElse(path: string, fallbackPath: string) {
+  return { '@if': { exists: { '@path': path }, then: { '@path': path }, else: { '@path': fallbackPath } } }
 }
 
 export const email: InputField = {
@@ -16,7 +13,7 @@ export const email: InputField = {
   description:
     'The email address of the visitor, sent to Woopra as `cv_email`. Woopra uses it as an identifier, after the user ID.',
   type: 'string',
-  default: emailFromPropertiesOrContext
+  default: pathOrElse('$.properties.email', '$.context.traits.email')
 }
 
 export const commonFields: Record<string, InputField> = {
@@ -25,13 +22,7 @@ export const commonFields: Record<string, InputField> = {
     description:
       'The Woopra device identifier, sent as `cookie`. To join server-side events to a browser visit, pass the browser tracker cookie (`woopra.cookie`) as `integrations.Woopra.cookie`; otherwise the Segment anonymous ID is used.',
     type: 'string',
-    default: {
-      '@if': {
-        exists: { '@path': '$.integrations.Woopra.cookie' },
-        then: { '@path': '$.integrations.Woopra.cookie' },
-        else: { '@path': '$.anonymousId' }
-      }
-    }
+    default: pathOrElse('$.integrations.Woopra.cookie', '$.anonymousId')
   },
   user_id: {
     label: 'User ID',

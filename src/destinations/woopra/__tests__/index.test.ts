@@ -10,14 +10,10 @@ import {
 } from '@segment/actions-core'
 import type { JSONArray, SegmentEvent } from '@segment/actions-core'
 import Destination from '../index'
+import { WOOPRA, settings, TIMESTAMP, TIMESTAMP_MS } from './__helpers__/wire'
 
 const testDestination = createTestIntegration(Destination)
 
-const WOOPRA = 'https://www.woopra.com'
-const settings = { project: 'example.com' }
-// 2024-03-05T10:20:30.456Z in milliseconds since the epoch.
-const TIMESTAMP = '2024-03-05T10:20:30.456Z'
-const TIMESTAMP_MS = '1709634030456'
 const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0'
 const presetSettings = { ...settings, subscriptions: Destination.presets as unknown as JSONArray }
 

@@ -1,7 +1,7 @@
 import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
-import { commonFields, email } from '../fields'
+import { commonFields, email, pathOrElse } from '../fields'
 import { sendToWoopra } from '../woopra-request'
 
 const action: ActionDefinition<Settings, Payload> = {
@@ -28,25 +28,13 @@ const action: ActionDefinition<Settings, Payload> = {
       label: 'First Name',
       description: 'The first name of the visitor, used for `cv_name` when no full name is given.',
       type: 'string',
-      default: {
-        '@if': {
-          exists: { '@path': '$.traits.firstName' },
-          then: { '@path': '$.traits.firstName' },
-          else: { '@path': '$.traits.first_name' }
-        }
-      }
+      default: pathOrElse('$.traits.firstName', '$.traits.first_name')
     },
     last_name: {
       label: 'Last Name',
       description: 'The last name of the visitor, used for `cv_name` when no full name is given.',
       type: 'string',
-      default: {
-        '@if': {
-          exists: { '@path': '$.traits.lastName' },
-          then: { '@path': '$.traits.lastName' },
-          else: { '@path': '$.traits.last_name' }
-        }
-      }
+      default: pathOrElse('$.traits.lastName', '$.traits.last_name')
     }
   },
   perform: (request, { settings, payload }) => {

@@ -1,7 +1,7 @@
 import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
-import { commonFields } from '../fields'
+import { commonFields, pathOrElse } from '../fields'
 import { sendToWoopra } from '../woopra-request'
 
 /** Woopra's own name for a page view, which its page reports are built on. */
@@ -39,13 +39,7 @@ const action: ActionDefinition<Settings, Payload> = {
       description:
         'The full URL of the page. Woopra receives its path and query as `ce_url`, the full URL as `ce_uri` and its host as `ce_domain`.',
       type: 'string',
-      default: {
-        '@if': {
-          exists: { '@path': '$.properties.url' },
-          then: { '@path': '$.properties.url' },
-          else: { '@path': '$.context.page.url' }
-        }
-      }
+      default: pathOrElse('$.properties.url', '$.context.page.url')
     },
     page_name: {
       label: 'Page Name',
@@ -63,13 +57,7 @@ const action: ActionDefinition<Settings, Payload> = {
       label: 'Page Title',
       description: 'The document title of the page, sent as `ce_title` when the page has no name.',
       type: 'string',
-      default: {
-        '@if': {
-          exists: { '@path': '$.properties.title' },
-          then: { '@path': '$.properties.title' },
-          else: { '@path': '$.context.page.title' }
-        }
-      }
+      default: pathOrElse('$.properties.title', '$.context.page.title')
     },
     properties: {
       label: 'Page Properties',

@@ -2,30 +2,11 @@ import nock from 'nock'
 import { createTestEvent, createTestIntegration } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import Destination from '../../index'
+import { WOOPRA, settings, TIMESTAMP, TIMESTAMP_MS, queryOf, endpointOf } from '../../__tests__/__helpers__/wire'
 
 const testDestination = createTestIntegration(Destination)
 
-const WOOPRA = 'https://www.woopra.com'
-const settings = { project: 'example.com' }
-// 2024-03-05T10:20:30.456Z in milliseconds since the epoch.
-const TIMESTAMP = '2024-03-05T10:20:30.456Z'
-const TIMESTAMP_MS = '1709634030456'
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0'
-
-type Sent = Awaited<ReturnType<typeof testDestination.testAction>>[number]
-
-/** Every query parameter of a request, after checking that no name is repeated. */
-function queryOf(response: Sent): Record<string, string> {
-  const entries = [...new URL(response.request.url).searchParams]
-  const params = Object.fromEntries(entries)
-  expect(Object.keys(params)).toHaveLength(entries.length)
-  return params
-}
-
-function endpointOf(response: Sent): string {
-  const url = new URL(response.request.url)
-  return url.origin + url.pathname
-}
 
 function identifyEvent(overrides: Partial<SegmentEvent> = {}): SegmentEvent {
   return createTestEvent({
