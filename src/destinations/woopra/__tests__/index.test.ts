@@ -61,7 +61,7 @@ describe('Woopra (Actions)', () => {
       ['a path', 'example.com/path'],
       ['a query', 'example.com?x=1'],
       ['whitespace', 'exa mple.com']
-    ])('rejects a project with %s and says what to enter', async (_problem, project) => {
+    ])('rejects a project with %s and says what to enter', async (_problem: string, project: string) => {
       await expect(testDestination.testAuthentication({ project })).rejects.toThrow(
         'Enter your Woopra project name: the domain registered in Woopra, such as example.com'
       )
@@ -232,7 +232,7 @@ describe('Woopra (Actions)', () => {
       ['trackPageView', segmentEvent({ type: 'page', name: 'Home', ...anonymous })]
     ])(
       '%s rejects an event with no cookie, no user id and no email as a 400 PayloadValidationError, sending nothing',
-      async (action, event) => {
+      async (action: string, event: SegmentEvent) => {
         const error = await testDestination.testAction(action, { event, settings, useDefaultMappings: true }).then(
           () => undefined,
           (err) => err
@@ -295,7 +295,7 @@ describe('Woopra (Actions)', () => {
       [400, 'BAD_REQUEST'],
       [429, 'TOO_MANY_REQUESTS'],
       [500, 'INTERNAL_SERVER_ERROR']
-    ])('surfaces Woopra answering %i as an error carrying that status', async (status, code) => {
+    ])('surfaces Woopra answering %i as an error carrying that status', async (status: number, code: string) => {
       nock(WOOPRA).get('/track/ce').query(true).reply(status, 'woopra says no')
 
       const error = await testDestination
@@ -377,7 +377,7 @@ describe('Woopra (Actions)', () => {
 
     it.each(['', 'https://example.com', 'example.com/path'])(
       'rejects the project setting %p at perform time as an InvalidAuthenticationError, sending nothing',
-      async (project) => {
+      async (project: string) => {
         const error = await testDestination
           .testAction('trackEvent', {
             event: segmentEvent({ type: 'track' }),
