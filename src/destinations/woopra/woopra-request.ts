@@ -85,15 +85,18 @@ export function isoDateTimeToEpochMs(value: string): number | undefined {
   ) {
     return undefined
   }
-  return date.getTime() - zoneOffsetMs(zone)
+  const offsetMs = zoneOffsetMs(zone)
+  return offsetMs === undefined ? undefined : date.getTime() - offsetMs
 }
 
-function zoneOffsetMs(zone: string): number {
+/** The offset of a zone designator from UTC, or undefined when it is out of range (+25:00, +01:75). */
+function zoneOffsetMs(zone: string): number | undefined {
   if (zone.toUpperCase() === 'Z') return 0
   const sign = zone[0] === '-' ? -1 : 1
   const digits = zone.slice(1).replace(':', '')
   const hours = Number(digits.slice(0, 2))
   const minutes = Number(digits.slice(2) || '0')
+  if (hours > 23 || minutes > 59) return undefined
   return sign * (hours * 60 + minutes) * 60000
 }
 

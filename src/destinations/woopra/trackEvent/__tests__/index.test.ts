@@ -144,6 +144,8 @@ describe('Woopra.trackEvent', () => {
           withOffset: '2015-11-04T09:20:22+05:30',
           dateOnly: '2015-11-04',
           impossibleDate: '2015-02-30T00:00:00Z',
+          impossibleOffset: '2015-11-04T09:20:22+25:00',
+          noZone: '2015-11-04T09:20:22',
           notADate: 'November 4th',
           nothing: null,
           blank: ''
@@ -179,6 +181,8 @@ describe('Woopra.trackEvent', () => {
       ce_withOffset: '1446609022000',
       ce_dateOnly: '2015-11-04',
       ce_impossibleDate: '2015-02-30T00:00:00Z',
+      ce_impossibleOffset: '2015-11-04T09:20:22+25:00',
+      ce_noZone: '1446628822000',
       ce_notADate: 'November 4th'
     })
     const url = responses[0].request.url
