@@ -52,6 +52,7 @@ export function queryOf(url: unknown): Record<string, string> {
   return Object.fromEntries(new URL(String(url)).searchParams)
 }
 
+export const WOOPRA = 'https://www.woopra.com'
 export const SETTINGS = { project: 'example.com' }
 
 /** A Segment track event with everything pinned. */
@@ -67,4 +68,19 @@ export function trackEvent(overrides: Record<string, unknown> = {}) {
     context: { ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (Test)', locale: 'en-US' },
     ...overrides
   }
+}
+
+/** The Woopra query `trackEvent()` produces through the default mappings. */
+export const TRACK_EVENT_QUERY = {
+  project: 'example.com',
+  event: 'Signed Up',
+  cookie: 'anon-1',
+  cv_id: 'user-1',
+  cv_email: 'jane@example.com',
+  timestamp: '1704164645000',
+  timeout: '60000',
+  ip: '203.0.113.9',
+  language: 'en-US',
+  ce_plan: 'pro',
+  ce_email: 'jane@example.com'
 }

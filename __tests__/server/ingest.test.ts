@@ -1,10 +1,9 @@
 import nock from 'nock'
-import { SETTINGS, startServer, trackEvent } from '../__helpers__/actions-server'
+import { SETTINGS, startServer, TRACK_EVENT_QUERY, trackEvent, WOOPRA } from '../__helpers__/actions-server'
 import type { RunningServer } from '../__helpers__/actions-server'
 
 // Segment's HTTP Tracking API: each event goes through the destination's presets, as Segment delivers it.
 
-const WOOPRA = 'https://www.woopra.com'
 const basic = (user: string) => `Basic ${Buffer.from(`${user}:`).toString('base64')}`
 
 let running: RunningServer
@@ -25,19 +24,7 @@ describe('single-event routes', () => {
   it('POST /v1/track delivers to /track/ce through the Track Calls preset', async () => {
     const scope = nock(WOOPRA)
       .get('/track/ce')
-      .query({
-        project: 'example.com',
-        event: 'Signed Up',
-        cookie: 'anon-1',
-        cv_id: 'user-1',
-        cv_email: 'jane@example.com',
-        timestamp: '1704164645000',
-        timeout: '60000',
-        ip: '203.0.113.9',
-        language: 'en-US',
-        ce_plan: 'pro',
-        ce_email: 'jane@example.com'
-      })
+      .query(TRACK_EVENT_QUERY)
       .matchHeader('user-agent', 'Mozilla/5.0 (Test)')
       .reply(200)
 

@@ -2,26 +2,10 @@ import nock from 'nock'
 import type { DestinationDefinition } from '@segment/actions-core'
 import woopra from '../../src/destinations/woopra'
 import { ACTIONS_TESTER_ORIGINS } from '../../src/server/cors'
-import { queryOf, SETTINGS, startServer, trackEvent } from '../__helpers__/actions-server'
+import { queryOf, SETTINGS, startServer, TRACK_EVENT_QUERY, trackEvent, WOOPRA } from '../__helpers__/actions-server'
 import type { RunningServer } from '../__helpers__/actions-server'
 
 // The routes and answers of the actions CLI's `serve`, driven over real HTTP; nock stands in for Woopra only.
-
-const WOOPRA = 'https://www.woopra.com'
-
-const EXPECTED_TRACK_QUERY = {
-  project: 'example.com',
-  event: 'Signed Up',
-  cookie: 'anon-1',
-  cv_id: 'user-1',
-  cv_email: 'jane@example.com',
-  timestamp: '1704164645000',
-  timeout: '60000',
-  ip: '203.0.113.9',
-  language: 'en-US',
-  ce_plan: 'pro',
-  ce_email: 'jane@example.com'
-}
 
 let running: RunningServer
 
@@ -73,7 +57,7 @@ describe('POST /<actionKey>', () => {
   it('runs the action with the default mappings and answers the exchange', async () => {
     const scope = nock(WOOPRA)
       .get('/track/ce')
-      .query(EXPECTED_TRACK_QUERY)
+      .query(TRACK_EVENT_QUERY)
       .matchHeader('user-agent', 'Mozilla/5.0 (Test)')
       .reply(200, 'ok', { 'content-type': 'text/plain' })
 
@@ -82,7 +66,7 @@ describe('POST /<actionKey>', () => {
     expect(status).toBe(200)
     expect(scope.isDone()).toBe(true)
     expect(body).toHaveLength(1)
-    expect(queryOf(body[0].request.url)).toEqual(EXPECTED_TRACK_QUERY)
+    expect(queryOf(body[0].request.url)).toEqual(TRACK_EVENT_QUERY)
     expect(body[0].request).toMatchObject({
       method: 'GET',
       headers: { 'user-agent': 'Mozilla/5.0 (Test)' },
@@ -99,7 +83,7 @@ describe('POST /<actionKey>', () => {
   it('merges the field defaults under the given mapping', async () => {
     const scope = nock(WOOPRA)
       .get('/track/ce')
-      .query({ ...EXPECTED_TRACK_QUERY, event: 'Renamed', ce_plan: 'pro', cv_tier: 'gold' })
+      .query({ ...TRACK_EVENT_QUERY, event: 'Renamed', ce_plan: 'pro', cv_tier: 'gold' })
       .reply(200)
 
     const { body } = await running.post('/trackEvent', {
