@@ -3,15 +3,29 @@ import type { InputField } from '@segment/actions-core'
 // Fields every Woopra action shares: who the visitor is and the context of the visit.
 // Each action spreads these into its own fields; only `email` changes its default per action.
 
-/** A default mapping: the value at `path` when the event has one, else the value at `fallbackPath`. */
+/**
+ * A default mapping: the value at `path` when the event has one, else the value at `fallbackPath`. `blank` rather than
+ * `exists`: `exists` holds for `''`, `false` and `0` too, which would hide the fallback.
+ */
 export function pathOrElse(path: string, fallbackPath: string) {
-  return { '@if': { exists: { '@path': path }, then: { '@path': path }, else: { '@path': fallbackPath } } }
+  return { '@if': { blank: { '@path': path }, then: { '@path': path }, else: { '@path': fallbackPath } } }
+}
+
+/**
+ * The default cookie: `integrations.Woopra.cookie` only when it is a non-empty string, else nothing (the Anonymous ID
+ * field is the fallback). `@if exists` is not enough: for `integrations: { Woopra: false }` (or `0`) the path's lookup
+ * returns `false` itself, which the framework turns into the text "false". The path's `length` is blank for anything
+ * but a non-empty string (or array): `false`, `0`, `''`, `true`, numbers and objects have none.
+ */
+const INTEGRATION_COOKIE = '$.integrations.Woopra.cookie'
+const integrationCookie = {
+  '@if': { blank: { '@path': `${INTEGRATION_COOKIE}.length` }, then: { '@path': INTEGRATION_COOKIE } }
 }
 
 export const email: InputField = {
   label: 'Email',
   description:
-    'The email address of the visitor, sent to Woopra as `cv_email`. Woopra uses it as an identifier, after the user ID.',
+    'The email address of the visitor, sent to Woopra as `cv_email`. Woopra uses it as an identifier, after the user ID. A value of only whitespace counts as empty.',
   type: 'string',
   default: pathOrElse('$.properties.email', '$.context.traits.email')
 }
@@ -20,13 +34,21 @@ export const commonFields: Record<string, InputField> = {
   cookie: {
     label: 'Cookie',
     description:
-      'The Woopra device identifier, sent as `cookie`. To join server-side events to a browser visit, pass the browser tracker cookie (`woopra.cookie`) as `integrations.Woopra.cookie`; otherwise the Segment anonymous ID is used.',
+      "The Woopra device identifier, sent as `cookie`. By default `integrations.Woopra.cookie`, when it is a non-empty string: to join server-side events to a browser visit, pass the browser tracker's cookie (`woopra.cookie`) there. When this field is empty or only whitespace, the Anonymous ID is sent instead.",
     type: 'string',
-    default: pathOrElse('$.integrations.Woopra.cookie', '$.anonymousId')
+    default: integrationCookie
+  },
+  anonymous_id: {
+    label: 'Anonymous ID',
+    description:
+      'The Segment anonymous ID, sent as `cookie` when the Cookie field is empty or only whitespace (including when `integrations.Woopra` is `false`, or its `cookie` is not a non-empty string).',
+    type: 'string',
+    default: { '@path': '$.anonymousId' }
   },
   user_id: {
     label: 'User ID',
-    description: 'The unique identifier of the user, sent as `cv_id`, the highest-ranking identifier in Woopra.',
+    description:
+      'The unique identifier of the user, sent as `cv_id`, the highest-ranking identifier in Woopra. A value of only whitespace counts as empty.',
     type: 'string',
     default: { '@path': '$.userId' }
   },

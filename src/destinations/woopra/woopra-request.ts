@@ -20,6 +20,7 @@ export type WoopraEndpoint = 'ce' | 'identify'
 /** The fields every action shares (see fields.ts), as they arrive in a payload. */
 export interface CommonPayload {
   cookie?: string
+  anonymous_id?: string
   user_id?: string
   email?: string
   timestamp?: string | number
@@ -124,6 +125,11 @@ export function encodeValue(value: unknown): string | undefined {
   }
 }
 
+/** An identifier is a string with something besides whitespace, sent as given; anything else is absent. */
+function identifier(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined
+}
+
 /** Epoch milliseconds of the event time, never later than now. */
 function eventTimeMs(timestamp: string | number, now: number): number {
   // Epoch milliseconds may come as a number or as digits; any other text is a date the framework accepted.
@@ -182,9 +188,12 @@ export function buildWoopraRequest(
 ): WoopraRequest {
   const problem = projectProblem(settings.project)
   if (problem) throw new InvalidAuthenticationError(problem)
-  if (!payload.cookie && !payload.user_id && !payload.email) {
+  const cookie = identifier(payload.cookie) ?? identifier(payload.anonymous_id)
+  const userId = identifier(payload.user_id)
+  const email = identifier(payload.email)
+  if (!cookie && !userId && !email) {
     throw new PayloadValidationError(
-      'Woopra cannot attribute this event to a visitor: it has no cookie, no user ID and no email. Map at least one of them (by default: integrations.Woopra.cookie or anonymousId, userId, and the email trait or property).'
+      'Woopra cannot attribute this event to a visitor: it has no cookie, no user ID and no email. Map at least one of them (by default: integrations.Woopra.cookie, else anonymousId; userId; the email trait or property).'
     )
   }
   if (call.endpoint === 'ce' && !call.event) {
@@ -194,9 +203,9 @@ export function buildWoopraRequest(
   const params = new ParameterList()
   params.set('project', settings.project)
   params.set('event', call.event)
-  params.set('cookie', payload.cookie)
-  params.set('cv_id', payload.user_id)
-  params.set('cv_email', payload.email)
+  params.set('cookie', cookie)
+  params.set('cv_id', userId)
+  params.set('cv_email', email)
   for (const [key, value] of Object.entries(call.parameters ?? {})) params.set(key, value)
   if (payload.timestamp !== undefined) params.set('timestamp', eventTimeMs(payload.timestamp, now))
   params.set('timeout', payload.timeout ?? DEFAULT_VISIT_TIMEOUT_MS)
@@ -287,7 +296,7 @@ async function exchange(request: RequestClient, woopraRequest: WoopraRequest, pa
     return await Promise.race([request(woopraRequest.url, options), deadline])
   } catch (error) {
     if (error instanceof RetryableError || error instanceof IntegrationError) throw error
-    throw exchangeFailure(error, path)
+    throw exchangeFailure(error as FetchFailure, path)
   } finally {
     clearTimeout(timer)
   }

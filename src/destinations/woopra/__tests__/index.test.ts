@@ -223,6 +223,125 @@ describe('Woopra (Actions)', () => {
     })
   })
 
+  describe('identifiers', () => {
+    /** The query of the one track request the presets send for an event, through nock. */
+    async function sentQuery(event: SegmentEvent): Promise<Record<string, string>> {
+      let query: Record<string, string> = {}
+      nock(WOOPRA)
+        .get('/track/ce')
+        .query((actual) => {
+          query = actual as Record<string, string>
+          return true
+        })
+        .reply(200, '')
+      await testDestination.onEvent(event, presetSettings)
+      return query
+    }
+
+    it.each([
+      ['integrations.Woopra is false', { Woopra: false }],
+      ['integrations.Woopra is 0', { Woopra: 0 }],
+      ['integrations.Woopra is true', { Woopra: true }],
+      ['the cookie is empty', { Woopra: { cookie: '' } }],
+      ['the cookie is only whitespace', { Woopra: { cookie: ' \t ' } }],
+      ['the cookie is null', { Woopra: { cookie: null } }],
+      ['the cookie is false', { Woopra: { cookie: false } }],
+      ['the cookie is a number', { Woopra: { cookie: 7 } }],
+      ['the cookie is an object', { Woopra: { cookie: { id: 'x' } } }],
+      ['the cookie is an empty array', { Woopra: { cookie: [] } }]
+    ])('sends the anonymous ID as the cookie when %s', async (_case: string, integrations: object) => {
+      const query = await sentQuery(
+        segmentEvent({
+          type: 'track',
+          event: 'Signed Up',
+          integrations: integrations as SegmentEvent['integrations']
+        })
+      )
+
+      expect(query).toEqual({
+        project: 'example.com',
+        event: 'Signed Up',
+        cookie: 'anon-7',
+        cv_id: 'user-42',
+        timestamp: TIMESTAMP_MS,
+        timeout: '60000',
+        ip: '203.0.113.9',
+        language: 'en-US'
+      })
+      expect(unexpectedRequests).toEqual([])
+    })
+
+    it('sends a non-empty cookie string as given, spaces included', async () => {
+      const query = await sentQuery(
+        segmentEvent({
+          type: 'track',
+          event: 'Signed Up',
+          integrations: { Woopra: { cookie: ' amyJ0K8meemG' } } as unknown as SegmentEvent['integrations']
+        })
+      )
+
+      expect(query.cookie).toBe(' amyJ0K8meemG')
+    })
+
+    it('leaves out a user ID and an email of only whitespace, and still sends the event with the cookie', async () => {
+      const query = await sentQuery(
+        segmentEvent({
+          type: 'track',
+          event: 'Signed Up',
+          userId: '   ',
+          properties: { email: ' ' }
+        })
+      )
+
+      expect(query).toEqual({
+        project: 'example.com',
+        event: 'Signed Up',
+        cookie: 'anon-7',
+        timestamp: TIMESTAMP_MS,
+        timeout: '60000',
+        ip: '203.0.113.9',
+        language: 'en-US',
+        ce_email: ' '
+      })
+    })
+
+    it('falls back to the context email when the email property is empty, not only when it is missing', async () => {
+      const query = await sentQuery(
+        segmentEvent({
+          type: 'track',
+          event: 'Signed Up',
+          properties: { email: '' },
+          context: { ip: '203.0.113.9', locale: 'en-US', traits: { email: 'ada@example.com' } }
+        })
+      )
+
+      expect(query.cv_email).toBe('ada@example.com')
+    })
+
+    it('rejects an event whose only identifiers are whitespace as unattributable, sending nothing', async () => {
+      const error = await testDestination
+        .onEvent(
+          segmentEvent({
+            type: 'track',
+            event: 'Signed Up',
+            userId: ' ',
+            anonymousId: '\t',
+            integrations: { Woopra: { cookie: '  ' } } as unknown as SegmentEvent['integrations'],
+            properties: { email: '  ' }
+          }),
+          presetSettings
+        )
+        .then(
+          () => undefined,
+          (err) => err
+        )
+
+      expect(error).toBeInstanceOf(PayloadValidationError)
+      expect(error.message).toContain('no cookie, no user ID and no email')
+      expect(unexpectedRequests).toEqual([])
+    })
+  })
+
   describe('errors', () => {
     const anonymous = { userId: undefined, anonymousId: undefined }
 

@@ -2,15 +2,19 @@
 
 export interface Payload {
   /**
-   * The Woopra device identifier, sent as `cookie`. To join server-side events to a browser visit, pass the browser tracker cookie (`woopra.cookie`) as `integrations.Woopra.cookie`; otherwise the Segment anonymous ID is used.
+   * The Woopra device identifier, sent as `cookie`. By default `integrations.Woopra.cookie`, when it is a non-empty string: to join server-side events to a browser visit, pass the browser tracker's cookie (`woopra.cookie`) there. When this field is empty or only whitespace, the Anonymous ID is sent instead.
    */
   cookie?: string
   /**
-   * The unique identifier of the user, sent as `cv_id`, the highest-ranking identifier in Woopra.
+   * The Segment anonymous ID, sent as `cookie` when the Cookie field is empty or only whitespace (including when `integrations.Woopra` is `false`, or its `cookie` is not a non-empty string).
+   */
+  anonymous_id?: string
+  /**
+   * The unique identifier of the user, sent as `cv_id`, the highest-ranking identifier in Woopra. A value of only whitespace counts as empty.
    */
   user_id?: string
   /**
-   * The email address of the visitor, sent to Woopra as `cv_email`. Woopra uses it as an identifier, after the user ID.
+   * The email address of the visitor, sent to Woopra as `cv_email`. Woopra uses it as an identifier, after the user ID. A value of only whitespace counts as empty.
    */
   email?: string
   /**
