@@ -9,7 +9,10 @@
  *   as ordinary keys and sent as `cv_constructor`, `ce_toString`, ...
  * - string fields (email, name, page URL, ...) are coerced by ajv: numbers and booleans become their string form,
  *   null and a top-level '' are removed.
- * - `@if exists` treats null like a missing value.
+ * - the "this path, else that one" defaults use `@if blank`: undefined, null, '', false and 0 take the other path.
+ * - an identifier (cookie, user ID, email) is a string with something besides whitespace; the cookie defaults to
+ *   integrations.Woopra.cookie when that is a non-empty string, and the anonymous ID stands in for a missing or
+ *   whitespace-only cookie.
  */
 import fc from 'fast-check'
 import nock from 'nock'
@@ -23,6 +26,9 @@ const WOOPRA = 'https://www.woopra.com'
 const PROJECT = 'example.com'
 const MAX_GET_URL_BYTES = 8000
 const NUM_RUNS = 150
+// Each property takes 1 to 4 s alone and several times that on a busy 2-core machine: far beyond Jest's default 5 s.
+// The timeout is only a guard against a hang, never a measure of speed.
+const PROPERTY_TIMEOUT_MS = 120_000
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 type JsonObject = { [key: string]: Json }
@@ -153,7 +159,7 @@ const pageUrl: fc.Arbitrary<PageUrl> = fc
     return { href, pathAndQuery: path + search, host: absolute ? host : undefined }
   })
 
-/** properties.url of a page: absent, null, '' (which hides context.page.url) or a URL. */
+/** properties.url of a page: absent, null, '' (all three leave context.page.url to be read) or a URL. */
 const propertiesUrl: fc.Arbitrary<PageUrl | null | '' | undefined> = fc.oneof(
   { arbitrary: fc.constantFrom<undefined | null | ''>(undefined, null, ''), weight: 2 },
   { arbitrary: pageUrl, weight: 3 }
@@ -163,7 +169,8 @@ const propertiesUrl: fc.Arbitrary<PageUrl | null | '' | undefined> = fc.oneof(
 const commonParts = fc.record({
   userId: maybe(text),
   anonymousId: maybe(text),
-  woopraCookie: maybe(fc.oneof(text, fc.constant(null))),
+  // integrations.Woopra.cookie: text, or values that are not a cookie and leave the anonymous ID to stand in.
+  woopraCookie: maybe(fc.oneof(text, fc.constantFrom<Json>(null, false, 0, true, 7, ' \t', {}, { id: 'x' }))),
   woopraTimeout: maybe(fc.integer({ min: 0, max: 1e9 })),
   timestamp: fc
     .date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2020-12-31T23:59:59Z'), noInvalidDate: true })
@@ -231,9 +238,19 @@ function expectedFieldValue(value: Json | undefined): string | undefined {
   return String(value)
 }
 
-/** Segment's `@if exists`: null counts as missing. */
-function firstExisting(...values: (Json | undefined)[]): Json | undefined {
-  return values.find((value) => value !== undefined && value !== null)
+/** Segment's `@if blank` (`value != ''` besides null and undefined): '', false and 0 are blank as well. */
+function isBlank(value: Json | undefined): boolean {
+  return value === undefined || value === null || value === '' || value === false || value === 0
+}
+
+/** A "this path, else that one" default: the first value unless it is blank, else the second, whatever it is. */
+function pathOrElse(value: Json | undefined, fallback: Json | undefined): Json | undefined {
+  return isBlank(value) ? fallback : value
+}
+
+/** An identifier as the destination reads it: a string with something besides whitespace, else nothing. */
+function identifier(value: string | undefined): string | undefined {
+  return value !== undefined && value.trim() !== '' ? value : undefined
 }
 
 /** actions-core's copy of mapped objects (Object.assign) drops own `__proto__` keys at every depth. */
@@ -277,9 +294,10 @@ function expectCommon(common: CommonParts, email: Json | undefined, event: strin
   const expected = new ExpectedParams()
   expected.field('project', PROJECT)
   expected.field('event', event)
-  const cookie = expectedFieldValue(firstExisting(common.woopraCookie, common.anonymousId))
-  const userId = expectedFieldValue(common.userId)
-  const emailValue = expectedFieldValue(email)
+  const woopraCookie = typeof common.woopraCookie === 'string' ? common.woopraCookie : undefined
+  const cookie = identifier(woopraCookie) ?? identifier(expectedFieldValue(common.anonymousId))
+  const userId = identifier(expectedFieldValue(common.userId))
+  const emailValue = identifier(expectedFieldValue(email))
   expected.field('cookie', cookie)
   expected.field('cv_id', userId)
   expected.field('cv_email', emailValue)
@@ -411,153 +429,167 @@ describe('Woopra wire encoding of random Segment events', () => {
     expect(seen.POST).toBeGreaterThan(0)
   })
 
-  it('encodes track events: event name, ce_ properties, cv_ visitor and cs_ visit properties', async () => {
-    const track = fc.record({
-      common: commonParts,
-      event: text.filter((s) => s !== ''),
-      properties: dictionary(['email']),
-      propertiesEmail: fieldValue,
-      contextTraits: maybe(dictionary(['email'])),
-      contextEmail: fieldValue
-    })
-
-    await fc.assert(
-      fc.asyncProperty(track, async ({ common, event, properties, propertiesEmail, contextTraits, contextEmail }) => {
-        const props =
-          propertiesEmail === undefined ? properties : objectOf([...entriesOf(properties), ['email', propertiesEmail]])
-        const traits =
-          contextEmail === undefined
-            ? contextTraits
-            : objectOf([...entriesOf(contextTraits ?? {}), ['email', contextEmail]])
-
-        const email = firstExisting(propertiesEmail, contextEmail)
-        const { expected, attributable } = expectCommon(common, email, event)
-        expected.prefixed('cv_', traits)
-        expected.prefixed('ce_', props)
-        expected.prefixed('cs_', common.visit)
-
-        await check(
-          'trackEvent',
-          eventOf(common, { type: 'track', event, properties: props }, traits === undefined ? {} : { traits }),
-          { ...visitMapping, visitor_properties: { '@path': '$.context.traits' } },
-          {
-            endpoint: 'ce',
-            params: attributable ? expected.params : undefined,
-            userAgent: expectedUserAgent(common)
-          }
-        )
-      }),
-      { numRuns: NUM_RUNS }
-    )
-  })
-
-  it('encodes identify events: cv_ traits, cv_name from name or first and last name', async () => {
-    const nameKeys = ['email', 'name', 'firstName', 'first_name', 'lastName', 'last_name']
-    const identify = fc.record({
-      common: commonParts,
-      traits: dictionary(nameKeys),
-      named: fc.record({
-        email: fieldValue,
-        name: fieldValue,
-        firstName: fieldValue,
-        first_name: fieldValue,
-        lastName: fieldValue,
-        last_name: fieldValue
+  it(
+    'encodes track events: event name, ce_ properties, cv_ visitor and cs_ visit properties',
+    async () => {
+      const track = fc.record({
+        common: commonParts,
+        event: text.filter((s) => s !== ''),
+        properties: dictionary(['email']),
+        propertiesEmail: fieldValue,
+        contextTraits: maybe(dictionary(['email'])),
+        contextEmail: fieldValue
       })
-    })
 
-    await fc.assert(
-      fc.asyncProperty(identify, async ({ common, traits, named }) => {
-        const namedEntries = Object.entries(named).filter(([, v]) => v !== undefined) as [string, Json][]
-        const allTraits = objectOf([...entriesOf(traits), ...namedEntries])
+      await fc.assert(
+        fc.asyncProperty(track, async ({ common, event, properties, propertiesEmail, contextTraits, contextEmail }) => {
+          const props =
+            propertiesEmail === undefined
+              ? properties
+              : objectOf([...entriesOf(properties), ['email', propertiesEmail]])
+          const traits =
+            contextEmail === undefined
+              ? contextTraits
+              : objectOf([...entriesOf(contextTraits ?? {}), ['email', contextEmail]])
 
-        const { expected, attributable } = expectCommon(common, named.email, undefined)
-        const first = expectedFieldValue(firstExisting(named.firstName, named.first_name))
-        const last = expectedFieldValue(firstExisting(named.lastName, named.last_name))
-        const fullName = expectedFieldValue(named.name) ?? ([first, last].filter(Boolean).join(' ') || undefined)
-        expected.field('cv_name', fullName)
-        expected.prefixed('cv_', allTraits)
-        expected.prefixed('cs_', common.visit)
+          const email = pathOrElse(propertiesEmail, contextEmail)
+          const { expected, attributable } = expectCommon(common, email, event)
+          expected.prefixed('cv_', traits)
+          expected.prefixed('ce_', props)
+          expected.prefixed('cs_', common.visit)
 
-        await check(
-          'identifyUser',
-          eventOf(common, { type: 'identify', event: undefined, traits: allTraits }),
-          visitMapping,
-          {
-            endpoint: 'identify',
-            params: attributable ? expected.params : undefined,
-            userAgent: expectedUserAgent(common)
-          }
-        )
-      }),
-      { numRuns: NUM_RUNS }
-    )
-  })
-
-  it('encodes page events: pv with ce_url, ce_uri, ce_domain and ce_title winning over page properties', async () => {
-    const page = fc.record({
-      common: commonParts,
-      name: maybe(text),
-      category: maybe(text),
-      properties: dictionary(['email', 'url', 'title']),
-      propertiesUrl,
-      contextUrl: maybe(pageUrl),
-      propertiesTitle: fieldValue,
-      contextTitle: maybe(text),
-      propertiesEmail: fieldValue
-    })
-
-    await fc.assert(
-      fc.asyncProperty(page, async (p) => {
-        const { common } = p
-        const extra: [string, Json][] = []
-        if (p.propertiesUrl !== undefined) {
-          extra.push(['url', isPageUrl(p.propertiesUrl) ? p.propertiesUrl.href : p.propertiesUrl])
-        }
-        if (p.propertiesTitle !== undefined) extra.push(['title', p.propertiesTitle])
-        if (p.propertiesEmail !== undefined) extra.push(['email', p.propertiesEmail])
-        const properties = objectOf([...entriesOf(p.properties), ...extra])
-
-        const { expected, attributable } = expectCommon(common, p.propertiesEmail, 'pv')
-        // page_url: properties.url when it exists (null does not, '' does and leaves no URL), else context.page.url.
-        const url =
-          p.propertiesUrl === undefined || p.propertiesUrl === null ? p.contextUrl : p.propertiesUrl || undefined
-        if (url) {
-          expected.field('ce_url', url.pathAndQuery)
-          expected.field('ce_uri', url.href)
-          expected.field('ce_domain', url.host)
-        }
-        const name = expectedFieldValue(p.name)
-        const category = expectedFieldValue(p.category)
-        const title = name
-          ? category
-            ? `${category} ${name}`
-            : name
-          : expectedFieldValue(firstExisting(p.propertiesTitle, p.contextTitle))
-        expected.field('ce_title', title)
-        expected.prefixed('ce_', properties)
-        expected.prefixed('cs_', common.visit)
-
-        await check(
-          'trackPageView',
-          eventOf(
-            common,
-            { type: 'page', event: undefined, name: p.name, category: p.category, properties },
+          await check(
+            'trackEvent',
+            eventOf(common, { type: 'track', event, properties: props }, traits === undefined ? {} : { traits }),
+            { ...visitMapping, visitor_properties: { '@path': '$.context.traits' } },
             {
-              page: { referrer: common.referrer, url: p.contextUrl?.href, title: p.contextTitle }
+              endpoint: 'ce',
+              params: attributable ? expected.params : undefined,
+              userAgent: expectedUserAgent(common)
             }
-          ),
-          visitMapping,
-          {
-            endpoint: 'ce',
-            params: attributable ? expected.params : undefined,
-            userAgent: expectedUserAgent(common)
+          )
+        }),
+        { numRuns: NUM_RUNS }
+      )
+    },
+    PROPERTY_TIMEOUT_MS
+  )
+
+  it(
+    'encodes identify events: cv_ traits, cv_name from name or first and last name',
+    async () => {
+      const nameKeys = ['email', 'name', 'firstName', 'first_name', 'lastName', 'last_name']
+      const identify = fc.record({
+        common: commonParts,
+        traits: dictionary(nameKeys),
+        named: fc.record({
+          email: fieldValue,
+          name: fieldValue,
+          firstName: fieldValue,
+          first_name: fieldValue,
+          lastName: fieldValue,
+          last_name: fieldValue
+        })
+      })
+
+      await fc.assert(
+        fc.asyncProperty(identify, async ({ common, traits, named }) => {
+          const namedEntries = Object.entries(named).filter(([, v]) => v !== undefined) as [string, Json][]
+          const allTraits = objectOf([...entriesOf(traits), ...namedEntries])
+
+          const { expected, attributable } = expectCommon(common, named.email, undefined)
+          const first = expectedFieldValue(pathOrElse(named.firstName, named.first_name))
+          const last = expectedFieldValue(pathOrElse(named.lastName, named.last_name))
+          const fullName = expectedFieldValue(named.name) ?? ([first, last].filter(Boolean).join(' ') || undefined)
+          expected.field('cv_name', fullName)
+          expected.prefixed('cv_', allTraits)
+          expected.prefixed('cs_', common.visit)
+
+          await check(
+            'identifyUser',
+            eventOf(common, { type: 'identify', event: undefined, traits: allTraits }),
+            visitMapping,
+            {
+              endpoint: 'identify',
+              params: attributable ? expected.params : undefined,
+              userAgent: expectedUserAgent(common)
+            }
+          )
+        }),
+        { numRuns: NUM_RUNS }
+      )
+    },
+    PROPERTY_TIMEOUT_MS
+  )
+
+  it(
+    'encodes page events: pv with ce_url, ce_uri, ce_domain and ce_title winning over page properties',
+    async () => {
+      const page = fc.record({
+        common: commonParts,
+        name: maybe(text),
+        category: maybe(text),
+        properties: dictionary(['email', 'url', 'title']),
+        propertiesUrl,
+        contextUrl: maybe(pageUrl),
+        propertiesTitle: fieldValue,
+        contextTitle: maybe(text),
+        propertiesEmail: fieldValue
+      })
+
+      await fc.assert(
+        fc.asyncProperty(page, async (p) => {
+          const { common } = p
+          const extra: [string, Json][] = []
+          if (p.propertiesUrl !== undefined) {
+            extra.push(['url', isPageUrl(p.propertiesUrl) ? p.propertiesUrl.href : p.propertiesUrl])
           }
-        )
-      }),
-      { numRuns: NUM_RUNS }
-    )
-  })
+          if (p.propertiesTitle !== undefined) extra.push(['title', p.propertiesTitle])
+          if (p.propertiesEmail !== undefined) extra.push(['email', p.propertiesEmail])
+          const properties = objectOf([...entriesOf(p.properties), ...extra])
+
+          // The page event has no context.traits.email, the email field's fallback.
+          const { expected, attributable } = expectCommon(common, pathOrElse(p.propertiesEmail, undefined), 'pv')
+          // page_url: properties.url unless it is blank (missing, null or ''), else context.page.url.
+          const url = isPageUrl(p.propertiesUrl) ? p.propertiesUrl : p.contextUrl
+          if (url) {
+            expected.field('ce_url', url.pathAndQuery)
+            expected.field('ce_uri', url.href)
+            expected.field('ce_domain', url.host)
+          }
+          const name = expectedFieldValue(p.name)
+          const category = expectedFieldValue(p.category)
+          const title = name
+            ? category
+              ? `${category} ${name}`
+              : name
+            : expectedFieldValue(pathOrElse(p.propertiesTitle, p.contextTitle))
+          expected.field('ce_title', title)
+          expected.prefixed('ce_', properties)
+          expected.prefixed('cs_', common.visit)
+
+          await check(
+            'trackPageView',
+            eventOf(
+              common,
+              { type: 'page', event: undefined, name: p.name, category: p.category, properties },
+              {
+                page: { referrer: common.referrer, url: p.contextUrl?.href, title: p.contextTitle }
+              }
+            ),
+            visitMapping,
+            {
+              endpoint: 'ce',
+              params: attributable ? expected.params : undefined,
+              userAgent: expectedUserAgent(common)
+            }
+          )
+        }),
+        { numRuns: NUM_RUNS }
+      )
+    },
+    PROPERTY_TIMEOUT_MS
+  )
 })
 
 /** The own entries of an object, `__proto__` included. */
