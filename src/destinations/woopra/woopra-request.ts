@@ -105,7 +105,7 @@ function zoneOffsetMs(zone: string): number | undefined {
  * A property value as Woopra receives it, or undefined when it is left out: empty values are dropped, numbers and
  * booleans become their string form, ISO date-times become epoch milliseconds, objects and arrays become JSON.
  */
-export function encodeValue(value: unknown): string | undefined {
+export function encodeValue(value: unknown, name = 'a property'): string | undefined {
   switch (typeof value) {
     case 'string': {
       if (value === '') return undefined
@@ -119,7 +119,7 @@ export function encodeValue(value: unknown): string | undefined {
     case 'object':
       if (value === null) return undefined
       if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : String(value.getTime())
-      return JSON.stringify(value)
+      return json(value, name)
     default:
       return undefined
   }
@@ -128,6 +128,18 @@ export function encodeValue(value: unknown): string | undefined {
 /** An identifier is a string with something besides whitespace, sent as given; anything else is absent. */
 function identifier(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined
+}
+
+/** A nested value as JSON; a value nested too deeply for JSON.stringify (about 5,000 levels) cannot be sent. */
+function json(value: object, name: string): string {
+  try {
+    return JSON.stringify(value)
+  } catch {
+    // The RangeError (call stack exceeded) is not a framework error: Segment would retry it for ever.
+    throw new PayloadValidationError(
+      `The value of ${name} is nested too deeply to be sent to Woopra as JSON. Flatten it or leave it out.`
+    )
+  }
 }
 
 /** Epoch milliseconds of the event time, never later than now. */
@@ -162,7 +174,7 @@ class ParameterList {
    * are sent as given: only trait and property values are read as ISO date-times.
    */
   set(key: string, value: unknown): void {
-    this.put(key, typeof value === 'string' ? value : encodeValue(value))
+    this.put(key, typeof value === 'string' ? value : encodeValue(value, key))
   }
 
   /** Each key of `properties` under `prefix`, unless a dedicated parameter already holds that name. */
@@ -170,7 +182,7 @@ class ParameterList {
     if (!properties) return
     for (const key of Object.keys(properties)) {
       const name = prefix + key
-      if (!this.values.has(name)) this.put(name, encodeValue(properties[key]))
+      if (!this.values.has(name)) this.put(name, encodeValue(properties[key], name))
     }
   }
 

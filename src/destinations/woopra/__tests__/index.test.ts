@@ -8,8 +8,9 @@ import {
   PayloadValidationError,
   RetryableError
 } from '@segment/actions-core'
-import type { JSONArray, SegmentEvent } from '@segment/actions-core'
+import type { JSONArray, JSONObject, SegmentEvent } from '@segment/actions-core'
 import Destination from '../index'
+import { buildWoopraRequest } from '../woopra-request'
 import { WOOPRA, settings, TIMESTAMP, TIMESTAMP_MS } from './__helpers__/wire'
 
 const testDestination = createTestIntegration(Destination)
@@ -494,6 +495,81 @@ describe('Woopra (Actions)', () => {
       expect(error.status).toBe(503)
       expect(error.message).toBe('Woopra could not be reached at /track/ce (ECONNREFUSED)')
     })
+
+    /** A property value nested `depth` levels deep: {"a":{"a":…"x"…}}. */
+    function nested(depth: number): JSONObject {
+      let value: JSONObject = { a: 'x' }
+      for (let level = 1; level < depth; level++) value = { a: value }
+      return value
+    }
+
+    it('sends a property nested 1,000 levels as JSON (by POST, being long), the depth actions-core itself maps', async () => {
+      const deep = nested(1000)
+      let body: Record<string, string> = {}
+      nock(WOOPRA)
+        .post('/track/ce', (sent) => {
+          body = sent
+          return true
+        })
+        .reply(200, '')
+
+      await testDestination.onEvent(
+        segmentEvent({ type: 'track', event: 'Deep', properties: { deep } }),
+        presetSettings
+      )
+
+      expect(body.ce_deep).toBe(JSON.stringify(deep))
+      expect(unexpectedRequests).toEqual([])
+    })
+
+    it('rejects a property nested too deeply for JSON as a PayloadValidationError naming it, never a RangeError', () => {
+      // 100,000 levels: beyond JSON.stringify's reach on any stack. Called directly, as actions-core fails long before.
+      const build = () =>
+        buildWoopraRequest(
+          settings,
+          { cookie: 'anon-7' },
+          { endpoint: 'ce', event: 'Deep', eventProperties: { deep: nested(100_000) } }
+        )
+
+      expect(build).toThrow(PayloadValidationError)
+      expect(build).toThrow(
+        'The value of ce_deep is nested too deeply to be sent to Woopra as JSON. Flatten it or leave it out.'
+      )
+    })
+
+    it.each([
+      [
+        'testAction',
+        () =>
+          testDestination.testAction('trackEvent', {
+            event: segmentEvent({ type: 'track', event: 'Deep', properties: { deep: nested(5000) } }),
+            settings,
+            useDefaultMappings: true
+          })
+      ],
+      [
+        'onEvent',
+        () =>
+          testDestination.onEvent(
+            segmentEvent({ type: 'track', event: 'Deep', properties: { deep: nested(5000) } }),
+            presetSettings
+          )
+      ]
+    ])(
+      'documents that actions-core fails a property nested 5,000 levels in its own mapping (%s), before the action runs, sending nothing',
+      async (_path: string, send: () => Promise<unknown>) => {
+        // actions-core's removeUndefined recurses once per level when it maps the event, and overflows the stack at a
+        // few thousand levels: the destination never sees the event. The README says so under "Errors".
+        const error = await send().then(
+          () => undefined,
+          (err) => err
+        )
+
+        expect(error).toBeInstanceOf(RangeError)
+        expect(error.stack).toContain('removeUndefined')
+        expect(unexpectedRequests).toEqual([])
+      }
+    )
 
     it.each(['', 'https://example.com', 'example.com/path'])(
       'rejects the project setting %p at perform time as an InvalidAuthenticationError, sending nothing',
