@@ -155,15 +155,30 @@ function eventTimeMs(timestamp: string | number, now: number): number {
   return Math.min(ms, now)
 }
 
-// An HTTP header carries only Latin-1 without line breaks, and Woopra reads it as ASCII. Anything else in a user
-// agent (another script, a line break) is percent-encoded as UTF-8, so the event is always sent and nothing is lost.
-const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]+/g
+/**
+ * The longest User-Agent header sent, in bytes. Real user agents are under 500 bytes; servers refuse request headers
+ * of 8 to 16 KB in all (431, not retried), so a longer one is cut rather than let it cost the event.
+ */
+export const MAX_USER_AGENT_BYTES = 1024
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]$/
 const utf8 = new TextEncoder()
 
-function headerSafe(value: string): string {
-  return value.replace(NOT_PRINTABLE_ASCII, (chars) =>
-    Array.from(utf8.encode(chars), (byte) => '%' + byte.toString(16).toUpperCase().padStart(2, '0')).join('')
-  )
+/**
+ * The User-Agent header for a user agent. A header carries only Latin-1 without line breaks, and Woopra reads it as
+ * ASCII: anything else (another script, a line break) is percent-encoded as UTF-8. The result is cut at
+ * MAX_USER_AGENT_BYTES between characters, so that no escape and no character is split.
+ */
+export function userAgentHeader(userAgent: string): string {
+  let header = ''
+  for (const char of userAgent) {
+    const encoded = PRINTABLE_ASCII.test(char)
+      ? char
+      : Array.from(utf8.encode(char), (byte) => '%' + byte.toString(16).toUpperCase().padStart(2, '0')).join('')
+    if (header.length + encoded.length > MAX_USER_AGENT_BYTES) break
+    header += encoded
+  }
+  return header
 }
 
 class ParameterList {
@@ -229,7 +244,9 @@ export function buildWoopraRequest(
   params.addPrefixed('cs_', payload.visit_properties)
 
   const endpoint = WOOPRA_TRACK_URL + call.endpoint
-  const headers: Record<string, string> = payload.user_agent ? { 'user-agent': headerSafe(payload.user_agent) } : {}
+  const headers: Record<string, string> = payload.user_agent
+    ? { 'user-agent': userAgentHeader(payload.user_agent) }
+    : {}
   const getUrl = `${endpoint}?${new URLSearchParams([...params.values]).toString()}`
   // URLSearchParams percent-encodes everything beyond ASCII, so the string length is the byte length.
   if (getUrl.length <= MAX_GET_URL_BYTES) return { method: 'GET', url: getUrl, headers }

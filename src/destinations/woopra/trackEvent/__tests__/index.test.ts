@@ -255,6 +255,30 @@ describe('Woopra.trackEvent', () => {
     })
   })
 
+  it.each([
+    ['16 KB of ASCII', 'A'.repeat(16 * 1024), 'A'.repeat(1024)],
+    // 'é' is %C3%A9, 6 bytes: 170 of them make 1,020 bytes, and a 171st would pass 1,024.
+    ['5,500 non-ASCII characters', 'é'.repeat(5500), '%C3%A9'.repeat(170)],
+    ['a character whose escapes would cross the limit', `${'a'.repeat(1020)}中文`, 'a'.repeat(1020)],
+    ['exactly 1,024 bytes once encoded', `${'a'.repeat(1012)}😀😀`, `${'a'.repeat(1012)}%F0%9F%98%80`]
+  ])(
+    'cuts a user agent of %s to at most 1,024 bytes between characters, and sends the event',
+    async (_what: string, userAgent: string, sent: string) => {
+      const scope = nock(WOOPRA).get('/track/ce').query(true).matchHeader('user-agent', sent).reply(200, '')
+
+      const responses = await testDestination.testAction('trackEvent', {
+        event: trackEvent({ context: { userAgent } }),
+        settings,
+        useDefaultMappings: true
+      })
+
+      expect(scope.isDone()).toBe(true)
+      expect(responses[0].request.headers.get('user-agent')).toBe(sent)
+      expect(Buffer.byteLength(sent)).toBeLessThanOrEqual(1024)
+      expect(queryOf(responses[0]).event).toBe('Signed Up')
+    }
+  )
+
   it('reads a timestamp given as epoch milliseconds in digits', async () => {
     nock(WOOPRA).get('/track/ce').query(true).reply(200, '')
 
