@@ -171,7 +171,17 @@ const commonParts = fc.record({
   anonymousId: maybe(text),
   // integrations.Woopra.cookie: text, or values that are not a cookie and leave the anonymous ID to stand in.
   woopraCookie: maybe(fc.oneof(text, fc.constantFrom<Json>(null, false, 0, true, 7, ' \t', {}, { id: 'x' }))),
-  woopraTimeout: maybe(fc.integer({ min: 0, max: 1e9 })),
+  // context.Woopra.timeout: mostly whole numbers around the accepted range, sometimes anything else.
+  woopraTimeout: maybe(
+    fc.oneof(
+      { arbitrary: fc.integer({ min: -10, max: 2e8 }), weight: 4 },
+      {
+        arbitrary: fc.constantFrom<Json>(86_400_000, 86_400_001, 1e21, 30000.5, -5, null, true, {}, [30000]),
+        weight: 1
+      },
+      { arbitrary: fc.oneof(fc.nat(1e9).map(String), text), weight: 1 }
+    )
+  ),
   timestamp: fc
     .date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2020-12-31T23:59:59Z'), noInvalidDate: true })
     .map((d) => d.toISOString()),
@@ -266,6 +276,13 @@ function asMapped(value: Json): Json {
   return value
 }
 
+/** The visit timeout: a whole number of ms from 1 to 24 h, as a number or digits; anything else is 60000. */
+function expectedTimeout(value: Json | undefined): number {
+  const ms =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN
+  return Number.isInteger(ms) && ms >= 1 && ms <= 86_400_000 ? ms : 60000
+}
+
 class ExpectedParams {
   readonly params = new Map<string, string>()
 
@@ -302,7 +319,7 @@ function expectCommon(common: CommonParts, email: Json | undefined, event: strin
   expected.field('cv_id', userId)
   expected.field('cv_email', emailValue)
   expected.field('timestamp', String(Date.parse(common.timestamp)))
-  expected.field('timeout', String(common.woopraTimeout ?? 60000))
+  expected.field('timeout', String(expectedTimeout(common.woopraTimeout)))
   expected.field('ip', expectedFieldValue(common.ip))
   expected.field('referer', expectedFieldValue(common.referrer))
   expected.field('language', expectedFieldValue(common.locale))

@@ -11,7 +11,9 @@ import type { Settings } from './generated-types'
 // The one place that knows Woopra's HTTP Tracking API: endpoint, parameters, value encoding, method and headers.
 
 export const WOOPRA_TRACK_URL = 'https://www.woopra.com/track/'
+/** The visit timeout sent when the event has none, or one that is not a whole number of ms from 1 to 24 hours. */
 export const DEFAULT_VISIT_TIMEOUT_MS = 60000
+export const MAX_VISIT_TIMEOUT_MS = 24 * 60 * 60 * 1000
 /** Longer URLs are sent as POST with a JSON body, as Woopra's own mobile SDKs do, so that nothing is cut. */
 export const MAX_GET_URL_BYTES = 8000
 
@@ -24,7 +26,8 @@ export interface CommonPayload {
   user_id?: string
   email?: string
   timestamp?: string | number
-  timeout?: number
+  /** JSON text (the default mapping encodes `context.Woopra.timeout`) or plain text, such as a mapped literal. */
+  timeout?: string | number
   ip?: string
   user_agent?: string
   referrer?: string
@@ -142,7 +145,30 @@ function json(value: object, name: string): string {
   }
 }
 
-/** Epoch milliseconds of the event time, never later than now. */
+/**
+ * The visit timeout to send: a whole number of milliseconds from 1 to 24 hours, given as a number or as digits.
+ * Anything else (zero, negative, fractional, larger, text, an object) is replaced by the default rather than cost
+ * the event. The value may come as JSON text or as plain text: both read the same.
+ */
+export function visitTimeoutMs(value: string | number | undefined): number {
+  let parsed: unknown = value
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value)
+    } catch {
+      parsed = value
+    }
+  }
+  const ms =
+    typeof parsed === 'number'
+      ? parsed
+      : typeof parsed === 'string' && /^\s*\d+\s*$/.test(parsed)
+      ? Number(parsed)
+      : NaN
+  return Number.isInteger(ms) && ms >= 1 && ms <= MAX_VISIT_TIMEOUT_MS ? ms : DEFAULT_VISIT_TIMEOUT_MS
+}
+
+/** Epoch milliseconds of the event time, never later than now and never before 1970. */
 function eventTimeMs(timestamp: string | number, now: number): number {
   // Epoch milliseconds may come as a number or as digits; any other text is a date the framework accepted.
   const ms =
@@ -151,6 +177,13 @@ function eventTimeMs(timestamp: string | number, now: number): number {
       : isoDateTimeToEpochMs(timestamp) ?? Date.parse(timestamp)
   if (!Number.isFinite(ms)) {
     throw new PayloadValidationError(`The timestamp "${timestamp}" is not a date and time Woopra can record.`)
+  }
+  // Woopra's timestamps count milliseconds since 1970; an earlier time is a broken clock or a wrong mapping, and no
+  // time Woopra could record would be true. (A future time is a clock ahead: the current time is close to the truth.)
+  if (ms < 0) {
+    throw new PayloadValidationError(
+      `The timestamp "${timestamp}" is before 1970, which Woopra cannot record: check the sender's clock or the Timestamp mapping.`
+    )
   }
   return Math.min(ms, now)
 }
@@ -235,7 +268,7 @@ export function buildWoopraRequest(
   params.set('cv_email', email)
   for (const [key, value] of Object.entries(call.parameters ?? {})) params.set(key, value)
   if (payload.timestamp !== undefined) params.set('timestamp', eventTimeMs(payload.timestamp, now))
-  params.set('timeout', payload.timeout ?? DEFAULT_VISIT_TIMEOUT_MS)
+  params.set('timeout', visitTimeoutMs(payload.timeout))
   params.set('ip', payload.ip)
   params.set('referer', payload.referrer)
   params.set('language', payload.language)

@@ -48,6 +48,20 @@ afterEach(() => {
   nock.abortPendingRequests()
 })
 
+/** The query of the one track request the presets send for an event, through nock. */
+async function sentQuery(event: SegmentEvent): Promise<Record<string, string>> {
+  let query: Record<string, string> = {}
+  nock(WOOPRA)
+    .get('/track/ce')
+    .query((actual) => {
+      query = actual as Record<string, string>
+      return true
+    })
+    .reply(200, '')
+  await testDestination.onEvent(event, presetSettings)
+  return query
+}
+
 describe('Woopra (Actions)', () => {
   describe('testAuthentication', () => {
     it('accepts a project name that is a bare domain, without any network call', async () => {
@@ -225,20 +239,6 @@ describe('Woopra (Actions)', () => {
   })
 
   describe('identifiers', () => {
-    /** The query of the one track request the presets send for an event, through nock. */
-    async function sentQuery(event: SegmentEvent): Promise<Record<string, string>> {
-      let query: Record<string, string> = {}
-      nock(WOOPRA)
-        .get('/track/ce')
-        .query((actual) => {
-          query = actual as Record<string, string>
-          return true
-        })
-        .reply(200, '')
-      await testDestination.onEvent(event, presetSettings)
-      return query
-    }
-
     it.each([
       ['integrations.Woopra is false', { Woopra: false }],
       ['integrations.Woopra is 0', { Woopra: 0 }],
@@ -339,6 +339,71 @@ describe('Woopra (Actions)', () => {
 
       expect(error).toBeInstanceOf(PayloadValidationError)
       expect(error.message).toContain('no cookie, no user ID and no email')
+      expect(unexpectedRequests).toEqual([])
+    })
+  })
+
+  describe('visit timeout and timestamp', () => {
+    const trackWith = (context: Record<string, unknown>, timestamp = TIMESTAMP) =>
+      segmentEvent({
+        type: 'track',
+        event: 'Signed Up',
+        timestamp,
+        context: { ip: '203.0.113.9', locale: 'en-US', ...context }
+      })
+
+    it.each([
+      ['a whole number of ms', 30000, '30000'],
+      ['digits', '30000', '30000'],
+      ['digits with spaces around', ' 30000 ', '30000'],
+      ['1 ms', 1, '1'],
+      ['24 hours', 86_400_000, '86400000'],
+      ['more than 24 hours', 86_400_001, '60000'],
+      ['1e21', 1e21, '60000'],
+      ['0', 0, '60000'],
+      ['-5', -5, '60000'],
+      ['a fraction', 30000.5, '60000'],
+      ['"-5"', '-5', '60000'],
+      ['"abc"', 'abc', '60000'],
+      ['""', '', '60000'],
+      ['null', null, '60000'],
+      ['true', true, '60000'],
+      ['an object', { ms: 30000 }, '60000'],
+      ['an array', [30000], '60000']
+    ])(
+      'reads context.Woopra.timeout of %s (%p) by the rule, and never fails the event',
+      async (_what: string, timeout: unknown, sent: string) => {
+        const query = await sentQuery(trackWith({ Woopra: { timeout } }))
+
+        expect(query.timeout).toBe(sent)
+        expect(query.event).toBe('Signed Up')
+        expect(unexpectedRequests).toEqual([])
+      }
+    )
+
+    it('sends 60000 when context.Woopra is false', async () => {
+      const query = await sentQuery(trackWith({ Woopra: false }))
+
+      expect(query.timeout).toBe('60000')
+    })
+
+    it('sends the start of 1970 as timestamp=0', async () => {
+      const query = await sentQuery(trackWith({}, '1970-01-01T00:00:00.000Z'))
+
+      expect(query.timestamp).toBe('0')
+    })
+
+    it('rejects a timestamp before 1970 as a PayloadValidationError, sending nothing', async () => {
+      const error = await testDestination.onEvent(trackWith({}, '1969-12-31T23:59:59.999Z'), presetSettings).then(
+        () => undefined,
+        (err) => err
+      )
+
+      expect(error).toBeInstanceOf(PayloadValidationError)
+      expect(error.status).toBe(400)
+      expect(error.message).toBe(
+        'The timestamp "1969-12-31T23:59:59.999Z" is before 1970, which Woopra cannot record: check the sender\'s clock or the Timestamp mapping.'
+      )
       expect(unexpectedRequests).toEqual([])
     })
   })

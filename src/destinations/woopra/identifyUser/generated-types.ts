@@ -18,13 +18,13 @@ export interface Payload {
    */
   email?: string
   /**
-   * When the event happened, sent as `timestamp` in milliseconds since the Unix epoch. A time in the future is sent as the current time, since Woopra does not accept future events.
+   * When the event happened, sent as `timestamp` in milliseconds since the Unix epoch. A time in the future is sent as the current time, since Woopra does not accept future events; a time before 1970 fails the event (a PayloadValidationError, not retried).
    */
   timestamp?: string | number
   /**
-   * How long, in milliseconds, the visit stays online after this event, sent as `timeout`. When empty, 60000 (one minute) is sent.
+   * How long, in milliseconds, the visit stays online after this event, sent as `timeout`: a whole number from 1 to 86400000 (24 hours), as a number or as digits. When empty, and in place of anything else (zero, a negative or fractional number, more than 24 hours, other text), 60000 (one minute) is sent; the event is sent either way. By default `context.Woopra.timeout`, passed as JSON text so that no value of it can fail the event.
    */
-  timeout?: number
+  timeout?: string
   /**
    * The IP address of the visitor, sent as `ip` so that Woopra locates the visitor rather than Segment.
    */
