@@ -30,7 +30,7 @@ export interface Payload {
    */
   ip?: string
   /**
-   * The visitor's user agent, sent as the request's User-Agent header. Woopra derives the browser, operating system and device from it.
+   * The visitor's user agent, sent as the request's User-Agent header. Woopra derives the browser, operating system and device from it. Characters beyond printable ASCII are percent-encoded as UTF-8, and the header is cut between characters at 1,024 bytes (real user agents are far shorter), so that it never costs the event.
    */
   user_agent?: string
   /**
