@@ -351,6 +351,8 @@ async function exchange(request: RequestClient, woopraRequest: WoopraRequest, pa
     throwHttpErrors: false,
     redirect: 'manual',
     skipResponseCloning: true,
+    // Up to the headers, the request client's timer aborts the request and closes the connection. (An own `signal`
+    // cannot do that for the body: actions-core 3.170.0 loses it when it merges request options.)
     timeout: REQUEST_TIMEOUT_MS,
     size: MAX_ANSWER_BYTES
   }
