@@ -1,0 +1,178 @@
+/**
+ * @jest-environment jsdom
+ * @jest-environment-options {"url": "https://shop.example.com/docs/intro?ref=ad", "resources": "usable", "runScripts": "dangerously"}
+ */
+import nock from 'nock'
+import { Analytics, Context } from '@segment/analytics-next'
+import type { Plugin } from '@segment/analytics-next'
+import type { Subscription } from '@segment/browser-destination-runtime/types'
+import woopraWebDestination, { destination } from '../index'
+import { configCalls } from '../settings'
+import { pageTracker, recordingTracker, resetPage, standInTrackerScript } from './__helpers__/woopra-stand-in'
+
+jest.setTimeout(30000)
+
+const SCRIPT_HOST = 'https://static.woopra.com'
+const SCRIPT_PATH = '/w.js'
+const COOKIE = 'Zx81Qa7Lm0Pw'
+
+const trackSubscription: Subscription = {
+  partnerAction: 'trackEvent',
+  name: 'Track Calls',
+  enabled: true,
+  subscribe: 'type = "track"',
+  mapping: { event_name: { '@path': '$.event' }, properties: { '@path': '$.properties' } }
+}
+
+async function loadedPlugin(settings: Record<string, unknown>): Promise<Plugin> {
+  const [plugin] = (await woopraWebDestination({ ...settings, subscriptions: [trackSubscription] })) as Plugin[]
+  await plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))
+  return plugin
+}
+
+beforeEach(() => {
+  resetPage()
+})
+
+describe('initialize', () => {
+  it("loads Woopra's script, which replaces the stub after replaying the settings, and returns the live tracker", async () => {
+    const script = nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(200, standInTrackerScript(COOKIE), {
+      'Content-Type': 'application/javascript'
+    })
+    const plugin = await loadedPlugin({ domain: 'example.com' })
+
+    expect(script.isDone()).toBe(true)
+    expect(document.querySelectorAll(`script[src="${SCRIPT_HOST}${SCRIPT_PATH}"]`)).toHaveLength(1)
+    const live = pageTracker()
+    expect(live.loaded).toBe(true)
+    expect(live._e).toBeUndefined()
+    // Every classic option, with its classic default, under Woopra's name, before the cookie is written.
+    expect(live.calls).toEqual([
+      ['config', 'domain', 'example.com'],
+      ['config', 'cookie_name', 'wooTracker'],
+      ['config', 'cookie_path', '/'],
+      ['config', 'idle_timeout', 300000],
+      ['config', 'download_tracking', true],
+      ['config', 'outgoing_tracking', true],
+      ['config', 'click_tracking', true],
+      ['config', 'outgoing_ignore_subdomain', true],
+      ['config', 'ignore_query_url', true],
+      ['config', 'hide_campaign', false]
+    ])
+    expect(document.cookie).toBe(`wooTracker=${COOKIE}`)
+    expect(plugin.isLoaded()).toBe(true)
+  })
+
+  it('sends calls made after the script has loaded to the live tracker, not to the replaced stub', async () => {
+    nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(200, standInTrackerScript(COOKIE))
+    const plugin = await loadedPlugin({ domain: 'example.com' })
+    const stub = (window as unknown as { __woo: Record<string, { _e: unknown[][] }> }).__woo.woopra
+
+    await plugin.track?.(new Context({ type: 'track', event: 'Signed Up', properties: { plan: 'pro' } }))
+
+    expect(pageTracker().calls.slice(-1)).toEqual([['track', 'Signed Up', { plan: 'pro' }, {}]])
+    expect(stub._e.map(([method]) => method)).toEqual(Array(10).fill('config'))
+  })
+
+  it('rejects the load when the script fails to load (blocked or unreachable)', async () => {
+    nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(404, 'blocked')
+    const [plugin] = (await woopraWebDestination({
+      domain: 'example.com',
+      subscriptions: [trackSubscription]
+    })) as Plugin[]
+
+    await expect(plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))).rejects.toThrow(
+      'Failed to load https://static.woopra.com/w.js'
+    )
+    expect(plugin.isLoaded()).toBe(false)
+  })
+
+  it('rejects the load when the script loads but Woopra never starts', async () => {
+    jest.useFakeTimers()
+    try {
+      const loadScript = jest.fn().mockResolvedValue(document.createElement('script'))
+      const { resolveWhen } = jest.requireActual('@segment/browser-destination-runtime/resolve-when')
+      const started = destination.initialize(
+        { settings: { domain: 'example.com' }, analytics: new Analytics({ writeKey: 'w_123' }) },
+        { loadScript, resolveWhen }
+      )
+      const outcome = expect(started).rejects.toThrow(
+        "Woopra's tracker (https://static.woopra.com/w.js) loaded but did not start."
+      )
+      await jest.advanceTimersByTimeAsync(10200)
+      await outcome
+      expect(loadScript).toHaveBeenCalledWith('https://static.woopra.com/w.js')
+    } finally {
+      jest.useRealTimers()
+    }
+  })
+
+  it('configures a tracker the page already runs instead of loading a second one', async () => {
+    const onPage = recordingTracker(COOKIE)
+    ;(window as unknown as { woopra: unknown }).woopra = onPage
+    await loadedPlugin({ domain: 'example.com', clickTracking: false })
+
+    expect(document.querySelectorAll('script[src]')).toHaveLength(0)
+    expect(onPage.calls).toContainEqual(['config', 'click_tracking', false])
+  })
+})
+
+describe('settings', () => {
+  it('sends every setting under Woopra’s option name, in order', () => {
+    expect(
+      configCalls({
+        domain: 'shop.example.com',
+        cookieName: 'visitorId',
+        cookieDomain: '.example.com',
+        cookiePath: '/shop',
+        idleTimeout: 600000,
+        downloadTracking: false,
+        outgoingTracking: false,
+        clickTracking: false,
+        outgoingIgnoreSubdomain: false,
+        ignoreQueryUrl: false,
+        hideCampaign: true
+      })
+    ).toEqual([
+      ['domain', 'shop.example.com'],
+      ['cookie_name', 'visitorId'],
+      ['cookie_domain', '.example.com'],
+      ['cookie_path', '/shop'],
+      ['idle_timeout', 600000],
+      ['download_tracking', false],
+      ['outgoing_tracking', false],
+      ['click_tracking', false],
+      ['outgoing_ignore_subdomain', false],
+      ['ignore_query_url', false],
+      ['hide_campaign', true]
+    ])
+  })
+
+  it('sends nothing for empty values, and no setting that is not an option', () => {
+    const settings = {
+      domain: ' ',
+      cookieName: '',
+      cookieDomain: '',
+      cookiePath: null,
+      idleTimeout: null,
+      downloadTracking: null,
+      outgoingTracking: null,
+      clickTracking: null,
+      outgoingIgnoreSubdomain: null,
+      ignoreQueryUrl: null,
+      hideCampaign: null,
+      subscriptions: [trackSubscription]
+    } as unknown as Parameters<typeof configCalls>[0]
+    expect(configCalls(settings)).toEqual([])
+  })
+
+  it('reads a timeout given as digits, and leaves an unusable one to Woopra', () => {
+    const timeoutCall = (idleTimeout: unknown) =>
+      configCalls({ domain: 'example.com', idleTimeout } as Parameters<typeof configCalls>[0]).find(
+        ([name]) => name === 'idle_timeout'
+      )
+    expect(timeoutCall('120000')).toEqual(['idle_timeout', 120000])
+    expect(timeoutCall(-5)).toBeUndefined()
+    expect(timeoutCall('abc')).toBeUndefined()
+  })
+})
