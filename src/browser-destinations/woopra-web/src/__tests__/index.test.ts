@@ -8,7 +8,13 @@ import type { Plugin } from '@segment/analytics-next'
 import type { Subscription } from '@segment/browser-destination-runtime/types'
 import woopraWebDestination, { destination } from '../index'
 import { configCalls } from '../settings'
-import { pageTracker, recordingTracker, resetPage, standInTrackerScript } from './__helpers__/woopra-stand-in'
+import {
+  createPlugins,
+  pageTracker,
+  recordingTracker,
+  resetPage,
+  standInTrackerScript
+} from './__helpers__/woopra-stand-in'
 
 jest.setTimeout(30000)
 
@@ -25,7 +31,7 @@ const trackSubscription: Subscription = {
 }
 
 async function loadedPlugin(settings: Record<string, unknown>): Promise<Plugin> {
-  const [plugin] = (await woopraWebDestination({ ...settings, subscriptions: [trackSubscription] })) as Plugin[]
+  const [plugin] = await createPlugins(woopraWebDestination, settings, [trackSubscription])
   await plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))
   return plugin
 }
@@ -76,15 +82,16 @@ describe('initialize', () => {
 
   it('rejects the load when the script fails to load (blocked or unreachable)', async () => {
     nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(404, 'blocked')
-    const [plugin] = (await woopraWebDestination({
-      domain: 'example.com',
-      subscriptions: [trackSubscription]
-    })) as Plugin[]
+    // jsdom reports the failed resource on the console, as a browser does.
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined)
+    const [plugin] = await createPlugins(woopraWebDestination, { domain: 'example.com' }, [trackSubscription])
 
     await expect(plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))).rejects.toThrow(
       'Failed to load https://static.woopra.com/w.js'
     )
     expect(plugin.isLoaded()).toBe(false)
+    expect(consoleError).toHaveBeenCalled()
+    consoleError.mockRestore()
   })
 
   it('rejects the load when the script loads but Woopra never starts', async () => {
