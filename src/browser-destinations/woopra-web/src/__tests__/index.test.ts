@@ -94,6 +94,43 @@ describe('initialize', () => {
     consoleError.mockRestore()
   })
 
+  it('fails only itself when the script is blocked: analytics and its other plugins go on', async () => {
+    nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(404, 'blocked')
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined)
+    // analytics-next reports a destination that failed to load with console.warn.
+    let reportFailure: (message: string) => void = () => undefined
+    const failureReported = new Promise<string>((resolve) => (reportFailure = resolve))
+    const consoleWarn = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+      reportFailure(args.map(String).join(' '))
+    })
+    const [plugin] = await createPlugins(woopraWebDestination, { domain: 'example.com' }, [trackSubscription])
+    const seen: string[] = []
+    const otherPlugin: Plugin = {
+      name: 'Other Enrichment',
+      type: 'enrichment',
+      version: '1.0.0',
+      isLoaded: () => true,
+      load: async () => undefined,
+      track: (ctx) => {
+        seen.push(String(ctx.event.event))
+        return ctx
+      }
+    }
+    const analytics = new Analytics({ writeKey: 'w_123' })
+
+    await analytics.register(plugin, otherPlugin)
+    const ctx = await analytics.track('Still Tracked')
+
+    expect(seen).toEqual(['Still Tracked'])
+    expect(ctx.event.event).toBe('Still Tracked')
+    expect(await failureReported).toContain(
+      'Woopra Web (Actions) trackEvent Error: Failed to load https://static.woopra.com/w.js'
+    )
+    expect(plugin.isLoaded()).toBe(false)
+    consoleWarn.mockRestore()
+    consoleError.mockRestore()
+  })
+
   it('rejects the load when the script loads but Woopra never starts', async () => {
     jest.useFakeTimers()
     try {

@@ -140,7 +140,9 @@ describe('woopraCookie', () => {
     document.cookie = 'wooTracker=; path=/'
     const event = { type: 'track' as const, event: 'X', properties: { a: 1 }, integrations: { Amplitude: true } }
 
-    const enriched = await plugin.track?.(new Context(JSON.parse(JSON.stringify(event))))
+    const enriched = await plugin.track?.(
+      new Context({ ...event, properties: { a: 1 }, integrations: { Amplitude: true } })
+    )
 
     expect(enriched?.event).toEqual(event)
   })
