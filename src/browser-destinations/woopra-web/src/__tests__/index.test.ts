@@ -8,13 +8,7 @@ import type { Plugin } from '@segment/analytics-next'
 import type { Subscription } from '@segment/browser-destination-runtime/types'
 import woopraWebDestination, { destination } from '../index'
 import { configCalls } from '../settings'
-import {
-  createPlugins,
-  pageTracker,
-  recordingTracker,
-  resetPage,
-  standInTrackerScript
-} from './__helpers__/woopra-stand-in'
+import { createPlugins, pageTracker, recordingTracker, resetPage, standInTrackerScript } from '../test-utilities'
 
 jest.setTimeout(30000)
 

@@ -6,7 +6,7 @@ import { defaultValues } from '@segment/actions-core'
 import { Context } from '@segment/analytics-next'
 import woopraWebDestination, { destination } from '../../index'
 import { isoDateTimeToEpochMs } from '../../dates'
-import { pluginsWithTracker, resetPage } from '../../__tests__/__helpers__/woopra-stand-in'
+import { pluginsWithTracker, resetPage } from '../../test-utilities'
 
 const defaultSubscription = {
   partnerAction: 'identifyUser',

@@ -1,3 +1,4 @@
+// Test helpers (kept out of __tests__ so that Jest does not take them for a test file, as heap-web does).
 import type { JSONValue } from '@segment/actions-core'
 import { Analytics, Context } from '@segment/analytics-next'
 import type { Plugin } from '@segment/analytics-next'
