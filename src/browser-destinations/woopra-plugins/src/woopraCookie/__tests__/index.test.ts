@@ -147,21 +147,25 @@ describe('woopraCookie', () => {
     expect(enriched?.event).toEqual(event)
   })
 
-  it.each([[{ Woopra: false }], [{ Woopra: 0 }], [{ All: false }], [{ All: false, Amplitude: true }]])(
-    'does not change where an event goes: %p stays as it is',
-    async (integrations) => {
-      document.cookie = `wooTracker=${COOKIE}; path=/`
-      const plugin = await cookiePlugin()
+  it.each([
+    [{ Woopra: false }],
+    [{ Woopra: 0 }],
+    [{ Woopra: '' }],
+    [{ All: false }],
+    [{ All: false, Woopra: null }],
+    [{ All: false, Amplitude: true }]
+  ])('does not change where an event goes: %p stays as it is', async (integrations) => {
+    document.cookie = `wooTracker=${COOKIE}; path=/`
+    const plugin = await cookiePlugin()
 
-      const enriched = await plugin.track?.(
-        new Context({ type: 'track', event: 'X', integrations: integrations as Record<string, boolean> })
-      )
+    const enriched = await plugin.track?.(
+      new Context({ type: 'track', event: 'X', integrations: integrations as Record<string, boolean> })
+    )
 
-      expect(enriched?.event.integrations).toEqual(integrations)
-    }
-  )
+    expect(enriched?.event.integrations).toEqual(integrations)
+  })
 
-  it.each([[{ All: false, Woopra: true }], [{ All: false, Woopra: {} }], [{ Woopra: true }]])(
+  it.each([[{ All: false, Woopra: true }], [{ All: false, Woopra: {} }], [{ Woopra: true }], [{ Woopra: 1 }]])(
     'adds the cookie to an event that %p sends to Woopra',
     async (integrations) => {
       document.cookie = `wooTracker=${COOKIE}; path=/`
