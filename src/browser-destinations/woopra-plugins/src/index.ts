@@ -1,0 +1,27 @@
+import type { BrowserDestinationDefinition } from '@segment/browser-destination-runtime/types'
+import { browserDestination } from '@segment/browser-destination-runtime/shim'
+import type { Settings } from './generated-types'
+import woopraCookie, { DEFAULT_COOKIE_NAME } from './woopraCookie'
+
+// The browser half of the cloud destination, as Segment pairs amplitude-plugins with Amplitude (Actions): the same
+// name (and, once registered, the same metadata id), so its action appears among the cloud destination's actions.
+export const destination: BrowserDestinationDefinition<Settings, {}> = {
+  name: 'Woopra (Actions)',
+  mode: 'device',
+  settings: {
+    cookieName: {
+      label: 'Woopra Cookie Name',
+      description:
+        "The name of the cookie Woopra's browser tracker keeps the visitor's device identifier in (its `cookie_name` option).",
+      type: 'string',
+      default: DEFAULT_COOKIE_NAME
+    }
+  },
+  actions: {
+    woopraCookie
+  },
+  // Nothing to load: analytics waits for enrichment plugins to load, so this must never wait for anything.
+  initialize: async () => ({})
+}
+
+export default browserDestination(destination)

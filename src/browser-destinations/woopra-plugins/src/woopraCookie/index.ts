@@ -1,0 +1,58 @@
+import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
+import type { Settings } from '../generated-types'
+import type { Payload } from './generated-types'
+
+/** The name Woopra's tracker gives its cookie unless configured otherwise. */
+export const DEFAULT_COOKIE_NAME = 'wooTracker'
+
+/** The value of a cookie of this page, or undefined when it is absent or empty. */
+export function readCookie(name: string): string | undefined {
+  for (const entry of document.cookie.split(';')) {
+    const separator = entry.indexOf('=')
+    if (separator < 0 || entry.slice(0, separator).trim() !== name) continue
+    const raw = entry.slice(separator + 1).trim()
+    let value = raw
+    try {
+      value = decodeURIComponent(raw)
+    } catch {
+      // Not percent-encoded text: the cookie is kept as it was written.
+    }
+    if (value !== '') return value
+  }
+  return undefined
+}
+
+/** Only a non-empty string is a cookie: anything else on the event is replaced by the browser's. */
+function carriesCookie(woopra: unknown): boolean {
+  const cookie = (woopra as { cookie?: unknown } | undefined)?.cookie
+  return typeof cookie === 'string' && cookie.trim() !== ''
+}
+
+/**
+ * Whether the cookie may be added without changing where the event goes: a falsy `integrations.Woopra` (false, 0)
+ * switches Woopra off for the event, and with `All: false` an added `Woopra` object would switch it on.
+ */
+function mayAddCookie(integrations: Record<string, unknown> | undefined): boolean {
+  const woopra = integrations?.Woopra
+  if (woopra !== undefined && woopra !== null && !woopra) return false
+  return integrations?.All !== false || Boolean(woopra)
+}
+
+const action: BrowserActionDefinition<Settings, {}, Payload> = {
+  title: 'Woopra Cookie',
+  description:
+    "Adds the visitor's Woopra cookie (written by Woopra's browser tracker) to every event as `integrations.Woopra.cookie`, so that the events the Woopra (Actions) cloud destination sends land on the same Woopra visitor as the tracker's page views.",
+  platform: 'web',
+  lifecycleHook: 'enrichment',
+  defaultSubscription: 'type = "track" or type = "identify" or type = "group" or type = "page" or type = "alias"',
+  fields: {},
+  perform: (_, { context, settings }) => {
+    const integrations = context.event.integrations as Record<string, unknown> | undefined
+    if (!mayAddCookie(integrations) || carriesCookie(integrations?.Woopra)) return
+    // Read at event time: the tracker writes the cookie when it starts, which may be after analytics has loaded.
+    const cookie = readCookie(settings.cookieName?.trim() || DEFAULT_COOKIE_NAME)
+    if (cookie) context.updateEvent('integrations.Woopra.cookie', cookie)
+  }
+}
+
+export default action

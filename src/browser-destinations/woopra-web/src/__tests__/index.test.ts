@@ -1,0 +1,219 @@
+/**
+ * @jest-environment jsdom
+ * @jest-environment-options {"resources": "usable", "runScripts": "dangerously"}
+ */
+import nock from 'nock'
+import { Analytics, Context } from '@segment/analytics-next'
+import type { Plugin } from '@segment/analytics-next'
+import type { Subscription } from '@segment/browser-destination-runtime/types'
+import woopraWebDestination, { destination, TrackerNotStartedError } from '../index'
+import { configCalls } from '../settings'
+import { createPlugins, pageTracker, recordingTracker, resetPage, standInTrackerScript } from '../test-utilities'
+
+jest.setTimeout(30000)
+
+const SCRIPT_HOST = 'https://static.woopra.com'
+const SCRIPT_PATH = '/w.js'
+const COOKIE = 'Zx81Qa7Lm0Pw'
+
+const trackSubscription: Subscription = {
+  partnerAction: 'trackEvent',
+  name: 'Track Calls',
+  enabled: true,
+  subscribe: 'type = "track"',
+  mapping: { event_name: { '@path': '$.event' }, properties: { '@path': '$.properties' } }
+}
+
+async function loadedPlugin(settings: Record<string, unknown>): Promise<Plugin> {
+  const [plugin] = await createPlugins(woopraWebDestination, settings, [trackSubscription])
+  await plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))
+  return plugin
+}
+
+beforeEach(() => {
+  resetPage()
+})
+
+describe('initialize', () => {
+  it("loads Woopra's script, which replaces the stub after replaying the settings, and returns the live tracker", async () => {
+    const script = nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(200, standInTrackerScript(COOKIE), {
+      'Content-Type': 'application/javascript'
+    })
+    const plugin = await loadedPlugin({ domain: 'example.com' })
+
+    expect(script.isDone()).toBe(true)
+    expect(document.querySelectorAll(`script[src="${SCRIPT_HOST}${SCRIPT_PATH}"]`)).toHaveLength(1)
+    const live = pageTracker()
+    expect(live.loaded).toBe(true)
+    expect(live._e).toBeUndefined()
+    // Every classic option, with its classic default, under Woopra's name, before the cookie is written.
+    expect(live.calls).toEqual([
+      ['config', 'domain', 'example.com'],
+      ['config', 'cookie_name', 'wooTracker'],
+      ['config', 'cookie_path', '/'],
+      ['config', 'idle_timeout', 300000],
+      ['config', 'download_tracking', true],
+      ['config', 'outgoing_tracking', true],
+      ['config', 'click_tracking', true],
+      ['config', 'outgoing_ignore_subdomain', true],
+      ['config', 'ignore_query_url', true],
+      ['config', 'hide_campaign', false]
+    ])
+    expect(document.cookie).toBe(`wooTracker=${COOKIE}`)
+    expect(plugin.isLoaded()).toBe(true)
+  })
+
+  it('sends calls made after the script has loaded to the live tracker, not to the replaced stub', async () => {
+    nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(200, standInTrackerScript(COOKIE))
+    const plugin = await loadedPlugin({ domain: 'example.com' })
+    const stub = (window as unknown as { __woo: Record<string, { _e: unknown[][] }> }).__woo.woopra
+
+    await plugin.track?.(new Context({ type: 'track', event: 'Signed Up', properties: { plan: 'pro' } }))
+
+    expect(pageTracker().calls.slice(-1)).toEqual([['track', 'Signed Up', { plan: 'pro' }, {}]])
+    expect(stub._e.map(([method]) => method)).toEqual(Array(10).fill('config'))
+  })
+
+  it('rejects the load when the script fails to load (blocked or unreachable)', async () => {
+    nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(404, 'blocked')
+    // jsdom reports the failed resource on the console, as a browser does.
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined)
+    const [plugin] = await createPlugins(woopraWebDestination, { domain: 'example.com' }, [trackSubscription])
+
+    await expect(plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))).rejects.toThrow(
+      'Failed to load https://static.woopra.com/w.js'
+    )
+    expect(plugin.isLoaded()).toBe(false)
+    expect(consoleError).toHaveBeenCalled()
+    consoleError.mockRestore()
+  })
+
+  it('fails only itself when the script is blocked: analytics and its other plugins go on', async () => {
+    nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(404, 'blocked')
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined)
+    // analytics-next reports a destination that failed to load with console.warn.
+    let reportFailure: (message: string) => void = () => undefined
+    const failureReported = new Promise<string>((resolve) => (reportFailure = resolve))
+    const consoleWarn = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+      reportFailure(args.map(String).join(' '))
+    })
+    const [plugin] = await createPlugins(woopraWebDestination, { domain: 'example.com' }, [trackSubscription])
+    const seen: string[] = []
+    const otherPlugin: Plugin = {
+      name: 'Other Enrichment',
+      type: 'enrichment',
+      version: '1.0.0',
+      isLoaded: () => true,
+      load: async () => undefined,
+      track: (ctx) => {
+        seen.push(String(ctx.event.event))
+        return ctx
+      }
+    }
+    const analytics = new Analytics({ writeKey: 'w_123' })
+
+    await analytics.register(plugin, otherPlugin)
+    const ctx = await analytics.track('Still Tracked')
+
+    expect(seen).toEqual(['Still Tracked'])
+    expect(ctx.event.event).toBe('Still Tracked')
+    expect(await failureReported).toContain(
+      'Woopra Web (Actions) trackEvent Error: Failed to load https://static.woopra.com/w.js'
+    )
+    expect(plugin.isLoaded()).toBe(false)
+    consoleWarn.mockRestore()
+    consoleError.mockRestore()
+  })
+
+  it('rejects the load when the script loads but Woopra never starts', async () => {
+    const loadScript = jest.fn().mockResolvedValue(document.createElement('script'))
+    const { resolveWhen } = jest.requireActual('@segment/browser-destination-runtime/resolve-when')
+    const analytics = new Analytics({ writeKey: 'w_123' })
+    // The clock: the deadline is set at 0, and every later look finds it passed.
+    const now = jest.spyOn(Date, 'now').mockReturnValueOnce(0).mockReturnValue(60000)
+    try {
+      const started = destination.initialize(
+        { settings: { domain: 'example.com' }, analytics },
+        { loadScript, resolveWhen }
+      )
+
+      await expect(started).rejects.toThrow(TrackerNotStartedError)
+      await expect(started).rejects.toThrow(
+        "Woopra's tracker (https://static.woopra.com/w.js) loaded but did not start."
+      )
+      expect(loadScript).toHaveBeenCalledWith('https://static.woopra.com/w.js')
+      expect(pageTracker()._e?.[0]).toEqual(['config', 'domain', 'example.com'])
+    } finally {
+      now.mockRestore()
+    }
+  })
+
+  it('configures a tracker the page already runs instead of loading a second one', async () => {
+    const onPage = recordingTracker(COOKIE)
+    ;(window as unknown as { woopra: unknown }).woopra = onPage
+    await loadedPlugin({ domain: 'example.com', clickTracking: false })
+
+    expect(document.querySelectorAll('script[src]')).toHaveLength(0)
+    expect(onPage.calls).toContainEqual(['config', 'click_tracking', false])
+  })
+})
+
+describe('settings', () => {
+  it('sends every setting under Woopra’s option name, in order', () => {
+    expect(
+      configCalls({
+        domain: 'shop.example.com',
+        cookieName: 'visitorId',
+        cookieDomain: '.example.com',
+        cookiePath: '/shop',
+        idleTimeout: 600000,
+        downloadTracking: false,
+        outgoingTracking: false,
+        clickTracking: false,
+        outgoingIgnoreSubdomain: false,
+        ignoreQueryUrl: false,
+        hideCampaign: true
+      })
+    ).toEqual([
+      ['domain', 'shop.example.com'],
+      ['cookie_name', 'visitorId'],
+      ['cookie_domain', '.example.com'],
+      ['cookie_path', '/shop'],
+      ['idle_timeout', 600000],
+      ['download_tracking', false],
+      ['outgoing_tracking', false],
+      ['click_tracking', false],
+      ['outgoing_ignore_subdomain', false],
+      ['ignore_query_url', false],
+      ['hide_campaign', true]
+    ])
+  })
+
+  it('sends nothing for empty values, and no setting that is not an option', () => {
+    const settings = {
+      domain: ' ',
+      cookieName: '',
+      cookieDomain: '',
+      cookiePath: null,
+      idleTimeout: null,
+      downloadTracking: null,
+      outgoingTracking: null,
+      clickTracking: null,
+      outgoingIgnoreSubdomain: null,
+      ignoreQueryUrl: null,
+      hideCampaign: null,
+      subscriptions: [trackSubscription]
+    } as unknown as Parameters<typeof configCalls>[0]
+    expect(configCalls(settings)).toEqual([])
+  })
+
+  it('reads a timeout given as digits, and leaves an unusable one to Woopra', () => {
+    const timeoutCall = (idleTimeout: unknown) =>
+      configCalls({ domain: 'example.com', idleTimeout } as Parameters<typeof configCalls>[0]).find(
+        ([name]) => name === 'idle_timeout'
+      )
+    expect(timeoutCall('120000')).toEqual(['idle_timeout', 120000])
+    expect(timeoutCall(-5)).toBeUndefined()
+    expect(timeoutCall('abc')).toBeUndefined()
+  })
+})

@@ -1,0 +1,88 @@
+import type {
+  BrowserDestinationDefinition,
+  BrowserDestinationDependencies
+} from '@segment/browser-destination-runtime/types'
+import { browserDestination } from '@segment/browser-destination-runtime/shim'
+import type { Settings } from './generated-types'
+import { applySettings, destinationSettings } from './settings'
+import { defaultMapping } from './mappings'
+import { installStub, TRACKER_SCRIPT_URL, woopraGlobals } from './woopra-tracker'
+import type { WoopraTracker } from './woopra-tracker'
+import identifyUser from './identifyUser'
+import trackEvent from './trackEvent'
+import trackPageView from './trackPageView'
+
+/** How often to look whether w.js has replaced the stub, and how long to wait after the script has loaded. */
+const POLL_INTERVAL_MS = 100
+const START_DEADLINE_MS = 10000
+
+/** The tracker script loaded but never replaced the stub. (An Error of its own: see mappings.ts on actions-core.) */
+export class TrackerNotStartedError extends Error {
+  name = 'TrackerNotStartedError'
+}
+
+/**
+ * Waits until w.js has replaced the stub with a live tracker (`loaded`). w.js starts as it runs, before its load event,
+ * so this is normally immediate; a script that loads but never starts (a blocker's empty stand-in) fails the load.
+ */
+async function trackerStarted(deps: BrowserDestinationDependencies): Promise<WoopraTracker> {
+  const deadline = Date.now() + START_DEADLINE_MS
+  await deps.resolveWhen(() => woopraGlobals().woopra?.loaded === true || Date.now() > deadline, POLL_INTERVAL_MS)
+  const tracker = woopraGlobals().woopra
+  if (tracker?.loaded !== true) {
+    throw new TrackerNotStartedError(`Woopra's tracker (${TRACKER_SCRIPT_URL}) loaded but did not start.`)
+  }
+  return tracker
+}
+
+export const destination: BrowserDestinationDefinition<Settings, WoopraTracker> = {
+  name: 'Woopra Web (Actions)',
+  slug: 'actions-woopra-web',
+  mode: 'device',
+  description:
+    "Send Segment page, identify and track calls to Woopra through Woopra's own JavaScript tracker, which also tracks downloads, outgoing links and clicks and shows the visitor live in Woopra.",
+  settings: destinationSettings,
+  presets: [
+    {
+      name: 'Page Calls',
+      subscribe: 'type = "page"',
+      partnerAction: 'trackPageView',
+      mapping: defaultMapping(trackPageView.fields),
+      type: 'automatic'
+    },
+    {
+      name: 'Identify Calls',
+      subscribe: 'type = "identify"',
+      partnerAction: 'identifyUser',
+      mapping: defaultMapping(identifyUser.fields),
+      type: 'automatic'
+    },
+    {
+      name: 'Track Calls',
+      subscribe: 'type = "track"',
+      partnerAction: 'trackEvent',
+      mapping: defaultMapping(trackEvent.fields),
+      type: 'automatic'
+    }
+  ],
+  initialize: async ({ settings }, deps) => {
+    const onPage = woopraGlobals().woopra
+    // The page already runs Woopra's tracker (its own snippet): configure it rather than load a second one.
+    if (onPage?.loaded === true) {
+      applySettings(onPage, settings)
+      return onPage
+    }
+    // As Woopra's snippet: queue the settings on a stub, which w.js replays before it sets up its cookie.
+    applySettings(installStub(), settings)
+    await deps.loadScript(TRACKER_SCRIPT_URL)
+    // w.js replaces window.woopra: the stub would queue calls nobody reads, so the actions get the live instance.
+    return trackerStarted(deps)
+  },
+  actions: {
+    trackPageView,
+    identifyUser,
+    trackEvent
+  }
+}
+
+export default browserDestination(destination)

@@ -1,0 +1,64 @@
+import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
+import type { Settings } from '../generated-types'
+import type { WoopraTracker } from '../woopra-tracker'
+import type { Payload } from './generated-types'
+import { pathOrElse } from '../mappings'
+
+/** Woopra's own name for a page view, which its page reports are built on. */
+export const PAGE_VIEW_EVENT = 'pv'
+
+/** The page title Woopra shows: "category name" as analytics.js names pages, else the document title. */
+export function pageTitle(payload: Pick<Payload, 'page_name' | 'page_category' | 'page_title'>) {
+  if (!payload.page_name) return payload.page_title
+  return payload.page_category ? `${payload.page_category} ${payload.page_name}` : payload.page_name
+}
+
+const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
+  title: 'Track Page View',
+  description: "Track a page view in Woopra (`woopra.track('pv', …)`), the event Woopra's page reports are built on.",
+  platform: 'web',
+  defaultSubscription: 'type = "page"',
+  fields: {
+    page_url: {
+      label: 'Page URL',
+      description: 'The URL of the page, sent as `url`.',
+      type: 'string',
+      default: pathOrElse('$.properties.url', '$.context.page.url')
+    },
+    page_name: {
+      label: 'Page Name',
+      description: 'The name of the page. With the page category it becomes the `title` Woopra shows.',
+      type: 'string',
+      default: { '@path': '$.name' }
+    },
+    page_category: {
+      label: 'Page Category',
+      description: 'The category of the page, put before the page name in `title` (as "category name").',
+      type: 'string',
+      default: { '@path': '$.category' }
+    },
+    page_title: {
+      label: 'Page Title',
+      description: 'The document title of the page, sent as `title` when the page has no name.',
+      type: 'string',
+      default: pathOrElse('$.properties.title', '$.context.page.title')
+    },
+    properties: {
+      label: 'Page Properties',
+      description: 'Other properties of the page view (path, referrer, search, ...), each stored as an event property.',
+      type: 'object',
+      defaultObjectUI: 'keyvalue',
+      default: { '@path': '$.properties' }
+    }
+  },
+  perform: (woopra, { payload }) => {
+    const properties: Record<string, unknown> = { ...payload.properties }
+    if (payload.page_url) properties.url = payload.page_url
+    const title = pageTitle(payload)
+    if (title) properties.title = title
+    // An explicit options argument, so that no page property is read as a tracking option (see trackEvent).
+    woopra.track(PAGE_VIEW_EVENT, properties, {})
+  }
+}
+
+export default action

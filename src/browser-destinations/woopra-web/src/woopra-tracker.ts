@@ -1,0 +1,72 @@
+// Woopra's browser tracker (https://static.woopra.com/w.js) and the queueing stub its snippet installs before it loads.
+
+/** Woopra's own script, as its current snippet loads it. */
+export const TRACKER_SCRIPT_URL = 'https://static.woopra.com/w.js'
+
+/** The global name of the tracker instance, as Woopra's snippet and Segment's classic integration use it. */
+export const INSTANCE_NAME = 'woopra'
+
+/** The methods of the tracker that the snippet's stub queues until w.js replaces it. */
+const STUB_METHODS = [
+  'call',
+  'cancelAction',
+  'config',
+  'identify',
+  'push',
+  'track',
+  'trackClick',
+  'trackForm',
+  'update',
+  'visit'
+] as const
+
+/** The part of the live tracker this destination calls. */
+export interface WoopraTracker {
+  /** Set by w.js once the instance has replaced the stub and replayed its queue. */
+  loaded?: boolean
+  /** The visitor's device identifier, also stored in the `wooTracker` cookie. */
+  cookie?: string
+  config(key: string, value: unknown): WoopraTracker
+  track(eventName: string, properties: Record<string, unknown>, options: Record<string, unknown>): WoopraTracker
+  identify(visitorProperties: Record<string, unknown>): WoopraTracker
+  push(): WoopraTracker
+}
+
+type Stub = WoopraTracker & { _e: unknown[][] } & Record<(typeof STUB_METHODS)[number], (...args: unknown[]) => Stub>
+
+/** The window globals the snippet and w.js share: w.js creates one tracker per name registered in `__woo` (or `_w`). */
+interface WoopraGlobals {
+  woopra?: WoopraTracker
+  __woo?: Record<string, WoopraTracker>
+  _w?: Record<string, WoopraTracker>
+}
+
+export function woopraGlobals(): WoopraGlobals {
+  return window as unknown as WoopraGlobals
+}
+
+function createStub(): Stub {
+  const stub = { _e: [] } as unknown as Stub
+  for (const method of STUB_METHODS) {
+    stub[method] = (...args: unknown[]) => {
+      stub._e.push([method, ...args])
+      return stub
+    }
+  }
+  return stub
+}
+
+/**
+ * Registers the tracker the way Woopra's snippet does: the instance already on the page, else a stub that queues
+ * calls until w.js replaces it. w.js only creates instances for names registered in `__woo`, or in the legacy `_w`
+ * when a page still has it, so the name goes into both.
+ */
+export function installStub(): WoopraTracker {
+  const globals = woopraGlobals()
+  const tracker = globals.woopra ?? createStub()
+  globals.woopra = tracker
+  globals.__woo = globals.__woo ?? {}
+  globals.__woo[INSTANCE_NAME] = tracker
+  if (globals._w) globals._w[INSTANCE_NAME] = tracker
+  return tracker
+}
