@@ -5,7 +5,7 @@ import type { DeliveryResult, FailureSummary } from '../delivery'
 import type { ServerContext } from './context'
 import { HttpError, isPlainObject } from './http-io'
 import type { BodyLimit } from './http-io'
-import { elapsedMs, redactReason } from './log'
+import { elapsedMs, redactReason, withoutAnswerBody } from './log'
 import type { LogEntry } from './log'
 import { isMessageType, jsonByteLength, messageProblem, normalizeMessage, sameKey, writeKeyOf } from './segment-message'
 import type { BatchDefaults, MessageType } from './segment-message'
@@ -63,8 +63,9 @@ interface IngestJob {
   route: string
   type: MessageType
   acceptedAt: bigint
-  /** The last request the destination made for it: which action, the endpoint path and the status. */
-  lastCall?: { action: string; endpoint: string; status: number }
+  /** The last request the destination made for it: which action, the endpoint path, the status and (never logged
+   * without payloads) the answer's body. */
+  lastCall?: { action: string; endpoint: string; status: number; answerBody?: unknown }
 }
 
 /** The messages of a request, before they are checked one by one. */
@@ -103,7 +104,7 @@ export class Ingestion<S> {
           ...this.fields(job),
           attempt,
           delayMs,
-          ...this.failureFields(failure)
+          ...this.failureFields(job, failure)
         })
     })
   }
@@ -219,7 +220,12 @@ export class Ingestion<S> {
     const destination = this.ctx.createDestination()
     for (const [actionKey, action] of Object.entries(destination.actions)) {
       action.on('response', (response: DecoratedResponse) => {
-        job.lastCall = { action: actionKey, endpoint: new URL(response.request.url).pathname, status: response.status }
+        job.lastCall = {
+          action: actionKey,
+          endpoint: new URL(response.request.url).pathname,
+          status: response.status,
+          answerBody: response.content
+        }
       })
     }
     job.lastCall = undefined
@@ -250,7 +256,7 @@ export class Ingestion<S> {
         ...this.fields(job),
         action: job.lastCall?.action ?? null,
         endpoint: job.lastCall?.endpoint,
-        ...this.failureFields(failure),
+        ...this.failureFields(job, failure),
         ...timing
       })
       this.writeDeadLetter(job, failure, result.attempts)
@@ -280,13 +286,15 @@ export class Ingestion<S> {
     }
   }
 
-  /** A failure for the log: its status and class, and its message with URL queries cut unless logPayloads. */
-  private failureFields(failure: FailureSummary) {
+  /** A failure for the log: its status and class, and its message without URL queries or answer unless logPayloads. */
+  private failureFields(job: IngestJob, failure: FailureSummary) {
     return {
       status: failure.status ?? null,
       errorClass: failure.errorClass,
       retryable: failure.retryable,
-      reason: this.ctx.logPayloads ? failure.message : redactReason(failure.message)
+      reason: this.ctx.logPayloads
+        ? failure.message
+        : redactReason(withoutAnswerBody(failure.message, job.lastCall?.answerBody))
     }
   }
 }

@@ -66,3 +66,16 @@ export function redactReason(message: unknown, maxLength = 300): string {
   const redacted = text.replace(/(\S)\?[^\s"'<>]+/g, '$1?…').replace(/\s+/g, ' ')
   return redacted.length > maxLength ? `${redacted.slice(0, maxLength)}…` : redacted
 }
+
+/**
+ * `message` without the part that quotes `answerBody` (an HTTP answer's body, whole or cut short), for a log without
+ * payloads: a destination may quote what the API answered, and an answer can echo the event.
+ */
+export function withoutAnswerBody(message: string, answerBody: unknown): string {
+  if (typeof answerBody !== 'string' || answerBody.trim() === '') return message
+  const start = message.indexOf(answerBody.slice(0, 16))
+  if (start < 0) return message
+  let end = start
+  while (end < message.length && end - start < answerBody.length && message[end] === answerBody[end - start]) end++
+  return `${message.slice(0, start)}<answer body>${message.slice(end)}`
+}

@@ -1,11 +1,11 @@
 import { HTTPError } from '@segment/actions-core'
-import type { Destination, JSONObject, ModifiedResponse } from '@segment/actions-core'
+import type { DecoratedResponse, Destination, JSONObject, ModifiedResponse } from '@segment/actions-core'
 import { errorStatus, lastCall } from './context'
 import type { ServerContext } from './context'
 import { summarizeExchanges } from './exchanges'
 import type { Exchange } from './exchanges'
 import { HttpError, isPlainObject } from './http-io'
-import { elapsedMs, redactReason } from './log'
+import { elapsedMs, redactReason, withoutAnswerBody } from './log'
 
 // The routes of the actions CLI's `serve` (packages/cli/src/lib/server.ts), with the same request and answer shapes.
 
@@ -128,6 +128,10 @@ function checkMapping(mapping: unknown): JSONObject {
   throw new HttpError(400, '`mapping` must be an object of field keys to values or mapping directives.')
 }
 
+function lastAnswerBody(responses: readonly DecoratedResponse[]): unknown {
+  return responses[responses.length - 1]?.content
+}
+
 /** The answer to a POST to a path that names no action. */
 export function unknownAction<S>(ctx: ServerContext<S>, actionKey: string): HttpError {
   const known = Object.keys(ctx.definition.actions).join(', ')
@@ -205,7 +209,9 @@ export async function runAction<S>(
       ...logFields,
       ...lastCall(destination.responses, ctx.logPayloads),
       status: output.statusCode,
-      reason: ctx.logPayloads ? output.message : redactReason((error as Error)?.message),
+      reason: ctx.logPayloads
+        ? output.message
+        : redactReason(withoutAnswerBody(String((error as Error)?.message), lastAnswerBody(destination.responses))),
       durationMs: elapsedMs(startedAt)
     })
     return [output]
