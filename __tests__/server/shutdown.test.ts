@@ -1,6 +1,7 @@
 import nock from 'nock'
 import { spawn } from 'child_process'
 import fs from 'fs'
+import http from 'http'
 import os from 'os'
 import path from 'path'
 import readline from 'readline'
@@ -307,32 +308,40 @@ describe('npm start', () => {
       const url = await cli.listening
       expect(cli.lines[0]).toMatchObject({ msg: 'listening', dryRun: true, project: 'example.com' })
 
-      // The request is in flight while its body arrives: half is sent, the signal given, the rest sent once the server
-      // says it is stopping.
+      // The request is in flight while its body arrives: its headers are sent (with `Expect: 100-continue`, Node's
+      // server answers `100 Continue` once it has them), the signal given, the body sent once the server says it is
+      // stopping.
       const body = JSON.stringify({ batch: [trackEvent(), trackEvent({ messageId: 'message-2' })] })
       const stopping = cli.logged((entry) => entry.msg === 'stopping')
-      const encoder = new TextEncoder()
-      const stream = new ReadableStream({
-        async start(controller) {
-          controller.enqueue(encoder.encode(body.slice(0, 100)))
-          await stopping
-          controller.enqueue(encoder.encode(body.slice(100)))
-          controller.close()
+      const { port } = new URL(url)
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/batch',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          expect: '100-continue'
         }
       })
-      const inFlight = fetch(`${url}/v1/batch`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: stream,
-        duplex: 'half'
-      } as RequestInit)
-      // Time for the server to take the request's headers; the `inFlight: 1` below shows it had.
-      await new Promise((resolve) => setTimeout(resolve, 300))
+      const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        req.on('response', (res) => {
+          let text = ''
+          res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+        })
+        req.on('error', reject)
+      })
+      req.flushHeaders()
+      await new Promise<void>((resolve) => req.once('continue', resolve))
       cli.child.kill(signal)
+      await stopping
+      req.end(body)
 
-      const answer = await inFlight
-      expect(answer.status).toBe(200)
-      expect(await answer.json()).toEqual({ success: true })
+      const { status, text } = await answer
+      expect(status).toBe(200)
+      expect(JSON.parse(text)).toEqual({ success: true })
       expect(await cli.exited).toBe(0)
       expect(cli.lines.map((entry) => entry.msg)).toEqual([
         'listening',
