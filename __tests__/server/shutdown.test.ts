@@ -92,9 +92,14 @@ describe('close()', () => {
     ])
   })
 
-  it('waits no longer than the shutdown timeout, and logs each event left undelivered', async () => {
+  it('waits no longer than the shutdown timeout, and logs each event left undelivered (and dead-letters it)', async () => {
     const woopra = heldWoopra()
-    const running = await startServer({ settings: SETTINGS, shutdownTimeoutMs: 200, delivery: { concurrency: 1 } })
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'woopra-dead-')), 'dead.jsonl')
+    const running = await startServer({
+      settings: SETTINGS,
+      shutdownTimeoutMs: 200,
+      delivery: { concurrency: 1, deadLetterFile: file }
+    })
     const arrival = woopra.nextArrival()
     await running.post('/v1/batch', {
       batch: [trackEvent(), trackEvent({ messageId: 'message-2', type: 'identify', event: undefined })]
@@ -108,6 +113,15 @@ describe('close()', () => {
       expect.objectContaining({ level: 'warn', route: '/v1/batch', type: 'identify', messageId: 'message-2' })
     ])
     expect(JSON.stringify(undelivered)).not.toMatch(/user-1|jane@example\.com|Signed Up/)
+    const letters = fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(letters.map((letter) => [letter.errorClass, letter.event.messageId])).toEqual([
+      ['ServerStopped', 'message-1'],
+      ['ServerStopped', 'message-2']
+    ])
     woopra.release()
   })
 })

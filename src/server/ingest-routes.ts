@@ -182,16 +182,16 @@ export class Ingestion<S> {
     return ACCEPTED
   }
 
-  /** Stops taking events and waits up to `timeoutMs` for those accepted; logs one line for each left undelivered. */
+  /**
+   * Stops taking events and waits up to `timeoutMs` for those accepted; logs one line for each left undelivered, and
+   * appends it to the dead-letter file when there is one.
+   */
   async drain(timeoutMs: number): Promise<{ drained: boolean; undelivered: number }> {
     const { drained, unfinished } = await this.delivery.drain(timeoutMs)
+    const reason = `The server stopped before it was delivered (waited ${timeoutMs} ms); it may have reached Woopra if a request was in flight.`
     for (const job of unfinished) {
-      this.ctx.log({
-        level: 'warn',
-        msg: 'event not delivered',
-        ...this.fields(job),
-        reason: `The server stopped before it was delivered (waited ${timeoutMs} ms); it may have reached Woopra if a request was in flight.`
-      })
+      this.ctx.log({ level: 'warn', msg: 'event not delivered', ...this.fields(job), reason })
+      this.writeDeadLetter(job, { errorClass: 'ServerStopped', message: reason })
     }
     return { drained, undelivered: unfinished.length }
   }
@@ -259,14 +259,18 @@ export class Ingestion<S> {
         ...this.failureFields(job, failure),
         ...timing
       })
-      this.writeDeadLetter(job, failure, result.attempts)
+      const { errorClass, status, message } = failure
+      this.writeDeadLetter(job, { errorClass, status, message, attempts: result.attempts })
     }
   }
 
-  private writeDeadLetter(job: IngestJob, failure: FailureSummary, attempts: number): void {
+  /** One JSON line: when, the route, why (error class, status, message, attempts), and the event itself. */
+  private writeDeadLetter(
+    job: IngestJob,
+    why: { errorClass: string; status?: number; message: string; attempts?: number }
+  ): void {
     if (this.deadLetterFile === undefined) return
-    const { errorClass, status, message } = failure
-    const letter = { time: new Date().toISOString(), route: job.route, errorClass, status, message, attempts }
+    const letter = { time: new Date().toISOString(), route: job.route, ...why }
     try {
       appendFileSync(this.deadLetterFile, `${JSON.stringify({ ...letter, event: job.event })}\n`)
     } catch (error) {
