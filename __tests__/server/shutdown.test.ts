@@ -137,7 +137,7 @@ describe('the delivery queue', () => {
       expect(refused.headers.get('retry-after')).toBe('5')
       expect(refused.body).toEqual({
         success: false,
-        error: 'The server has 0 events waiting for Woopra and takes at most 2: retry later.'
+        error: 'The server has 0 events (0.0 MB) waiting for Woopra and holds at most 2 events or 64.0 MB: retry later.'
       })
       expect(running.server.pendingEvents()).toBe(0)
 
@@ -151,6 +151,28 @@ describe('the delivery queue', () => {
       expect(woopra.seen).toEqual(['A', 'B'])
       expect((await running.post('/v1/track', trackEvent({ event: 'D' }))).status).toBe(200)
       await running.outcomes(3)
+    } finally {
+      woopra.release()
+      await running.server.close()
+    }
+  })
+
+  it('bounds what waits by its size too: 503 when the JSON of the events accepted would pass maxQueuedBytes', async () => {
+    const woopra = heldWoopra()
+    // A trackEvent() is about 330 bytes of JSON: one fits in 500 bytes, two do not.
+    const running = await startServer({ settings: SETTINGS, delivery: { concurrency: 1, maxQueuedBytes: 500 } })
+    try {
+      const named = (event: string) => trackEvent({ event, messageId: event })
+      expect((await running.post('/v1/track', named('A'))).status).toBe(200)
+      const refused = await running.post('/v1/track', named('B'))
+      expect(refused.status).toBe(503)
+      expect(refused.headers.get('retry-after')).toBe('5')
+      expect(refused.body.error).toMatch(/^The server has 1 events \(0\.0 MB\) waiting for Woopra and holds at most/)
+      woopra.release()
+      await running.outcomes(1)
+      expect((await running.post('/v1/track', named('B'))).status).toBe(200)
+      await running.outcomes(2)
+      expect(woopra.seen).toEqual(['A', 'B'])
     } finally {
       woopra.release()
       await running.server.close()
