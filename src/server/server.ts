@@ -11,6 +11,7 @@ import { INGEST_ROUTES, ingest } from './ingest-routes'
 import { jsonLineLogger } from './log'
 import type { Logger } from './log'
 import { actionErrorBody, authenticate, manifest, runAction, unknownAction } from './serve-routes'
+import { createDevPage } from './page'
 
 export const DEFAULT_PORT = 3000
 /** The actions CLI's `serve` listens on loopback only; so does this server. */
@@ -132,10 +133,11 @@ async function answer<S>(ctx: ServerContext<S>, req: http.IncomingMessage, res: 
 
 /** Creates the server; call `listen()` to start it. */
 export function createActionsServer<S = WoopraSettings>(options: ActionsServerOptions<S> = {}): ActionsServer {
+  const devPage = createDevPage() // GET /: the development page (src/server/page)
   const ctx = createContext<S>({
     definition: options.destination ?? (woopra as unknown as DestinationDefinition<S>),
     directoryName: options.directoryName ?? 'woopra',
-    log: options.log ?? jsonLineLogger(),
+    log: devPage.recordLog(options.log ?? jsonLineLogger()),
     dryRun: options.dryRun ?? false,
     logPayloads: options.logPayloads ?? false,
     ingestSettings: options.settings,
@@ -154,7 +156,7 @@ export function createActionsServer<S = WoopraSettings>(options: ActionsServerOp
       if (closing) httpServer.closeIdleConnections()
     })
     if (closing) res.setHeader('connection', 'close')
-    void answer(ctx, req, res)
+    void (devPage.handles(req) ? devPage.answer(ctx, req, res) : answer(ctx, req, res))
   })
 
   return {
