@@ -6,8 +6,8 @@ import type { BrowserDestinationDefinition, Subscription } from '@segment/browse
 import woopraWebFactory, { destination as woopraWeb } from '../../browser-destinations/woopra-web/src'
 import woopraPluginsFactory, { destination as woopraPlugins } from '../../browser-destinations/woopra-plugins/src'
 import type { PageConfig } from './html'
-import type { RecentEntry } from './recent-deliveries'
-import type { StandinCall, StandinRecord } from './woopra-standin'
+import type { BuiltRequest, DeliveryOutcome, RecentEntry } from './recent-deliveries'
+import type { StandinCall, StandinRecord, StandinRequest } from './woopra-standin'
 
 /*
  * The development page's script. It loads @segment/analytics-next as Segment's CDN would configure it for a source
@@ -42,14 +42,21 @@ interface FiredEvent {
   messageId?: string
   timestamp?: string
   trackerCalls: StandinCall[]
+  /** The requests the stand-in says the real tracker would send for these calls. */
+  trackerRequests: StandinRequest[]
   sentToV1?: { path: string; status?: number; body: Record<string, unknown> }
-  cloudRequests: Extract<RecentEntry, { kind: 'request' }>[]
-  outcome?: Extract<RecentEntry, { kind: 'outcome' }>
+  cloudRequests: BuiltRequest[]
+  outcome?: DeliveryOutcome
   card?: HTMLElement
+  /** What the card shows, to redraw it only when that changes. */
+  drawn?: string
 }
 
 /** What the page exposes for tests and for the curious (window.woopraPage in DevTools). */
 interface PageState {
+  /** analytics-next has loaded: events can be fired (the tracker may still be loading, or blocked). */
+  analyticsReady: boolean
+  /** The tracker has started too. */
   ready: boolean
   error?: string
   trackerSource: 'standin' | 'real'
@@ -58,7 +65,7 @@ interface PageState {
 
 const config = JSON.parse(document.getElementById('page-config')?.textContent ?? '{}') as PageConfig
 const trackerSource = new URLSearchParams(location.search).get('tracker') === 'real' ? 'real' : 'standin'
-const state: PageState = { ready: false, trackerSource, events: [] }
+const state: PageState = { analyticsReady: false, ready: false, trackerSource, events: [] }
 ;(window as unknown as { woopraPage: PageState }).woopraPage = state
 
 const v1Posts = new Map<string, FiredEvent['sentToV1']>()
@@ -172,16 +179,21 @@ function standinRecord(): StandinRecord | undefined {
   return (window as unknown as { woopraStandin?: StandinRecord }).woopraStandin
 }
 
-function trackerCallCount(): number {
-  return standinRecord()?.calls.length ?? 0
+function trackerPosition(): { calls: number; requests: number } {
+  const record = standinRecord()
+  return { calls: record?.calls.length ?? 0, requests: record?.requests.length ?? 0 }
 }
 
-function callsSince(index: number): StandinCall[] {
-  return standinRecord()?.calls.slice(index) ?? []
+function trackerSince(position: { calls: number; requests: number }) {
+  const record = standinRecord()
+  return {
+    trackerCalls: record?.calls.slice(position.calls) ?? [],
+    trackerRequests: record?.requests.slice(position.requests) ?? []
+  }
 }
 
 async function fire(analytics: Analytics, kind: EventKind, input: Record<string, unknown>): Promise<FiredEvent> {
-  const before = trackerCallCount()
+  const before = trackerPosition()
   let ctx: Context
   let title: string
   const str = (value: unknown) => (typeof value === 'string' ? value : undefined)
@@ -201,31 +213,56 @@ async function fire(analytics: Analytics, kind: EventKind, input: Record<string,
     title,
     messageId: ctx.event.messageId,
     timestamp: ctx.event.timestamp instanceof Date ? ctx.event.timestamp.toISOString() : String(ctx.event.timestamp),
-    trackerCalls: callsSince(before),
+    ...trackerSince(before),
     cloudRequests: []
   }
   state.events.unshift(fired)
   return fired
 }
 
-/** Whether a Woopra request the cloud destination built belongs to the event: same timestamp (epoch ms). */
-function belongsTo(request: Extract<RecentEntry, { kind: 'request' }>, fired: FiredEvent): boolean {
-  const url = new URL(request.url)
-  const timestamp = url.searchParams.get('timestamp') ?? readJsonField(request.body, 'timestamp')
-  return fired.timestamp !== undefined && timestamp === String(Date.parse(fired.timestamp))
-}
-
-function readJsonField(body: string, field: string): string | undefined {
+/** A parameter of a built Woopra request: in its query, or in its JSON body when it was too long for a URL. */
+function requestParam(request: BuiltRequest, name: string): string | undefined {
+  const fromQuery = new URL(request.url).searchParams.get(name)
+  if (fromQuery !== null) return fromQuery
   try {
-    const value = (JSON.parse(body) as Record<string, unknown>)[field]
+    const value = (JSON.parse(request.body) as Record<string, unknown>)[name]
     return value === undefined ? undefined : String(value)
   } catch {
     return undefined
   }
 }
 
+/** Whether a built request is of the kind the event would produce: a page view, an identify, or that track event. */
+function sameKind(request: BuiltRequest, fired: FiredEvent): boolean {
+  const endpoint = new URL(request.url).pathname
+  const event = requestParam(request, 'event')
+  if (fired.kind === 'identify') return endpoint.endsWith('/identify')
+  if (fired.kind === 'page') return endpoint.endsWith('/ce') && event === 'pv'
+  return fired.kind === 'track' && endpoint.endsWith('/ce') && event === fired.title
+}
+
+/**
+ * The event a Woopra request the cloud destination built belongs to. The server's log does not link them, and /v1
+ * corrects each timestamp for clock skew (receivedAt - (sentAt - timestamp)), which on one machine moves it later by
+ * the time the post took: so, the latest event of the same kind fired at or up to 10 s before the request's timestamp.
+ */
+function eventOf(request: BuiltRequest): FiredEvent | undefined {
+  const timestamp = Number(requestParam(request, 'timestamp'))
+  let best: FiredEvent | undefined
+  let bestGap = Infinity
+  for (const fired of state.events) {
+    if (fired.timestamp === undefined || !sameKind(request, fired)) continue
+    const gap = timestamp - Date.parse(fired.timestamp)
+    if (gap >= -5 && gap < 10000 && gap < bestGap) {
+      best = fired
+      bestGap = gap
+    }
+  }
+  return best
+}
+
 let recentSeq = 0
-const unmatched: Extract<RecentEntry, { kind: 'request' }>[] = []
+const unmatched: BuiltRequest[] = []
 
 async function pollCloud(): Promise<void> {
   try {
@@ -241,7 +278,7 @@ async function pollCloud(): Promise<void> {
       }
     }
     for (const request of [...unmatched]) {
-      const fired = state.events.find((candidate) => belongsTo(request, candidate))
+      const fired = eventOf(request)
       if (!fired) continue
       fired.cloudRequests.push(request)
       unmatched.splice(unmatched.indexOf(request), 1)
@@ -291,16 +328,43 @@ function formatCall(call: StandinCall): string {
 
 function trackerCell(fired: FiredEvent): HTMLElement {
   const cell = el('div', { class: 'cell tracker' })
-  if (!standinRecord()) {
+  if (document.querySelector('script[status="error"]')) {
+    cell.append(el('p', { class: 'empty' }, "Woopra's script did not load: the tracker was asked nothing."))
+  } else if (!standinRecord()) {
     cell.append(el('p', { class: 'empty' }, "Woopra's real w.js records nothing: see DevTools → Network → woopra.com."))
   } else if (fired.trackerCalls.length === 0) {
     cell.append(el('p', { class: 'empty' }, 'No call.'))
   }
-  for (const call of fired.trackerCalls) {
-    const queued = call.fromQueue ? el('span', { class: 'queued' }, ' (queued on the stub, replayed on load)') : ''
-    cell.append(el('div', { class: 'call' }, marked(formatCall(call), currentCookie()), queued))
+  const cookie = currentCookie()
+  if (fired.kind === 'load') {
+    const queued = fired.trackerCalls.filter((call) => call.fromQueue).length
+    cell.append(
+      el(
+        'p',
+        { class: 'note' },
+        `${queued} calls were queued on the snippet's stub and replayed by w.js when it started: the config calls ` +
+          "before it wrote the cookie, then the whole queue again 1 ms later, as Woopra's w.js does."
+      ),
+      el('pre', { class: 'calls' }, fired.trackerCalls.map(formatCall).join('\n'))
+    )
+    return cell
+  }
+  for (const call of fired.trackerCalls) cell.append(el('div', { class: 'call' }, marked(formatCall(call), cookie)))
+  for (const request of fired.trackerRequests) {
+    const url = new URL(request.url)
+    cell.append(
+      el('div', { class: 'endpoint small' }, `w.js would send GET ${url.origin}${url.pathname}`),
+      paramsTable(url.searchParams, cookie)
+    )
   }
   return cell
+}
+
+function paramsTable(params: URLSearchParams, cookie: string | undefined): HTMLElement {
+  const table = el('table', { class: 'params' })
+  for (const [name, value] of params)
+    table.append(el('tr', {}, el('td', {}, name), el('td', {}, marked(value, cookie))))
+  return table
 }
 
 function v1Cell(fired: FiredEvent): HTMLElement {
@@ -332,14 +396,15 @@ function cloudCell(fired: FiredEvent): HTMLElement {
   const cookie = currentCookie()
   for (const request of fired.cloudRequests) {
     const url = new URL(request.url)
-    const table = el('table', { class: 'params' })
-    for (const [name, value] of url.searchParams) {
-      table.append(el('tr', {}, el('td', {}, name), el('td', {}, marked(value, cookie))))
-    }
+    const table = paramsTable(url.searchParams, cookie)
     const userAgent = request.headers['user-agent']
     if (userAgent) table.append(el('tr', {}, el('td', {}, 'User-Agent'), el('td', {}, userAgent)))
     cell.append(
-      el('div', { class: 'request' }, el('div', { class: 'endpoint' }, `${request.method} ${url.origin}${url.pathname}`)),
+      el(
+        'div',
+        { class: 'request' },
+        el('div', { class: 'endpoint' }, `${request.method} ${url.origin}${url.pathname}`)
+      ),
       table
     )
     if (request.body) cell.append(el('pre', {}, marked(request.body, cookie)))
@@ -369,7 +434,9 @@ function render(fired: FiredEvent): HTMLElement {
       el('b', {}, fired.title),
       el('span', { class: 'meta' }, fired.messageId ?? '')
     ),
-    el('div', { class: 'columns' }, trackerCell(fired), v1Cell(fired), cloudCell(fired))
+    fired.kind === 'load'
+      ? el('div', { class: 'columns' }, trackerCell(fired))
+      : el('div', { class: 'columns' }, trackerCell(fired), v1Cell(fired), cloudCell(fired))
   )
   return card
 }
@@ -378,10 +445,15 @@ function refreshAll(): void {
   const list = document.getElementById('events')
   if (!list) return
   for (const fired of [...state.events].reverse()) {
+    const sent = fired.messageId ? v1Posts.get(fired.messageId) : undefined
+    const drawn = JSON.stringify([fired.cloudRequests.length, fired.outcome?.seq, sent?.status, currentCookie()])
+    if (fired.card && fired.drawn === drawn) continue
     const card = render(fired)
     if (fired.card) fired.card.replaceWith(card)
+    else if (fired.kind === 'load') list.append(card)
     else list.prepend(card)
     fired.card = card
+    fired.drawn = drawn
   }
   refreshStatus()
 }
@@ -402,8 +474,12 @@ function refreshStatus(): void {
   )
   const tracker = (window as unknown as { woopra?: { loaded?: boolean } }).woopra
   const source = trackerSource === 'real' ? "Woopra's w.js" : 'stand-in'
+  // The runtime's loadScript marks a script that failed (blocked, offline) with status="error".
+  const failed = document.querySelector('script[status="error"]') !== null
   if (state.error) setPill('status-tracker', `error: ${state.error}`, 'bad')
-  else setPill('status-tracker', `tracker: ${source} ${tracker?.loaded ? 'loaded' : 'loading…'}`, tracker?.loaded ? 'ok' : 'warn')
+  else if (tracker?.loaded) setPill('status-tracker', `tracker: ${source} loaded`, 'ok')
+  else if (failed) setPill('status-tracker', `tracker: ${source} failed to load (blocked or offline)`, 'bad')
+  else setPill('status-tracker', `tracker: ${source} loading…`, 'warn')
   const cookie = currentCookie()
   setPill('status-cookie', `wooTracker: ${cookie ?? '—'}`, cookie ? 'ok' : 'warn')
 }
@@ -457,14 +533,14 @@ async function start(): Promise<void> {
   refreshStatus()
   const analytics = await loadAnalytics()
   setUpForms(analytics)
+  state.analyticsReady = true
   // The tracker's load (its queued configuration) as the first card, once it has started.
-  const loadCard: FiredEvent = { kind: 'load', title: 'Woopra Web (Actions) loaded the tracker', trackerCalls: [], cloudRequests: [] }
   const started = setInterval(() => {
     const tracker = (window as unknown as { woopra?: { loaded?: boolean } }).woopra
     if (!tracker?.loaded) return refreshStatus()
     clearInterval(started)
-    loadCard.trackerCalls = callsSince(0)
-    state.events.push(loadCard)
+    const title = 'Woopra Web (Actions) started the tracker'
+    state.events.push({ kind: 'load', title, ...trackerSince({ calls: 0, requests: 0 }), cloudRequests: [] })
     state.ready = true
     refreshAll()
   }, 50)

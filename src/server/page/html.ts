@@ -120,6 +120,9 @@ textarea { width: 100%; resize: vertical; border: 1px solid var(--line); border-
   word-break: break-word; } .call .queued { color: var(--warn); font-size: 11px; }
 pre { margin: 0; padding: 6px 8px; background: #f7f8fa; border-radius: 6px; white-space: pre-wrap;
   word-break: break-word; max-height: 260px; overflow: auto; }
+.event[data-kind="load"] .cell { grid-column: 1 / -1; } .note { margin: 0 0 6px; color: var(--muted); }
+pre.calls { max-height: 160px; }
+.endpoint.small { font-size: 12px; color: var(--muted); margin: 8px 0 2px; }
 .request { margin-bottom: 8px; } .request .endpoint { font-weight: 600; margin-bottom: 4px; word-break: break-all; }
 table.params { width: 100%; border-collapse: collapse; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; }
 table.params td { border-top: 1px solid var(--line); padding: 2px 4px; vertical-align: top; word-break: break-all; }

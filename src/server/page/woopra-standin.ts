@@ -118,8 +118,9 @@ class StandinTracker {
     if (typeof initialized === 'function') (initialized as (name: string) => void)(this.instanceName)
   }
 
-  config(key?: unknown, value?: unknown): unknown {
-    this.record('config', arguments)
+  config(...args: unknown[]): unknown {
+    this.record('config', args)
+    const [key, value] = args
     if (key === undefined) return this.options
     if (typeof key === 'string' && value === undefined) return this.options[key]
     if (isObject(key)) {
@@ -132,14 +133,14 @@ class StandinTracker {
     return this
   }
 
-  identify(key?: unknown, value?: unknown): unknown {
-    this.record('identify', arguments)
-    return this.setData(this.visitorData, key, value)
+  identify(...args: unknown[]): unknown {
+    this.record('identify', args)
+    return this.setData(this.visitorData, args[0], args[1])
   }
 
-  visit(key?: unknown, value?: unknown): unknown {
-    this.record('visit', arguments)
-    return this.setData(this.sessionData, key, value)
+  visit(...args: unknown[]): unknown {
+    this.record('visit', args)
+    return this.setData(this.sessionData, args[0], args[1])
   }
 
   track(...args: unknown[]): this {
@@ -166,9 +167,9 @@ class StandinTracker {
     return this
   }
 
-  push(callback?: unknown): this {
-    this.record('push', arguments)
-    this.send('identify', undefined, {}, callback)
+  push(...args: unknown[]): this {
+    this.record('push', args)
+    this.send('identify', undefined, {}, args[0])
     return this
   }
 
@@ -206,7 +207,7 @@ class StandinTracker {
   }
 
   reset(): this {
-    this.record('reset', arguments)
+    this.record('reset', [])
     this.writeCookie(randomCookie())
     return this
   }
@@ -224,7 +225,7 @@ class StandinTracker {
   }
 
   dispose(): void {
-    this.record('dispose', arguments)
+    this.record('dispose', [])
     delete standinWindow[this.instanceName]
   }
 
@@ -289,11 +290,11 @@ class StandinTracker {
     if (typeof callback === 'function') setTimeout(() => (callback as () => void)(), 0)
   }
 
-  private record(method: string, args: ArrayLike<unknown>): void {
+  private record(method: string, args: unknown[]): void {
     record.calls.push({
       instance: this.instanceName,
       method,
-      args: snapshot(Array.from(args)),
+      args: snapshot(args),
       fromQueue: this.replaying
     })
   }
