@@ -129,7 +129,8 @@ describeInBrowser('the development page in Chromium', () => {
     const chromium = (await import('@sparticuz/chromium')).default
     const puppeteer = (await import('puppeteer-core')).default
     browser = await puppeteer.launch({
-      executablePath: await chromium.executablePath(),
+      // The Chromium that ships in the @sparticuz/chromium npm package (Linux x64), unless another one is named.
+      executablePath: process.env.CHROMIUM_PATH || (await chromium.executablePath()),
       // @sparticuz/chromium's defaults switch off the same-origin policy; this test wants a browser as users have it.
       args: chromium.args.filter(
         (arg) => !/^--(disable-web-security|allow-running-insecure-content|single-process)/.test(arg)
