@@ -10,7 +10,17 @@ export interface RunningServer {
   /** POSTs `body` (serialized as JSON unless it is a string or Buffer) and returns status, headers and parsed body. */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Answer>
   get(path: string, headers?: Record<string, string>): Promise<Answer>
+  /**
+   * Resolves once the server has logged `count` event outcomes (delivered, skipped, failed, dropped) since the logs were
+   * last emptied, with those lines: /v1 answers before delivery, so tests wait for the log, not for the answer.
+   */
+  outcomes(count: number): Promise<LogEntry[]>
 }
+
+/** The log lines that end an event's story. */
+export const OUTCOME_MESSAGES = ['event', 'event skipped', 'event failed', 'event dropped', 'event not delivered']
+
+export const isOutcome = (entry: LogEntry) => OUTCOME_MESSAGES.includes(entry.msg)
 
 export interface Answer {
   status: number
@@ -20,7 +30,14 @@ export interface Answer {
 
 export async function startServer<S>(options: ActionsServerOptions<S> = {}): Promise<RunningServer> {
   const logs: LogEntry[] = []
-  const server = createActionsServer<S>({ log: (entry) => logs.push(entry), ...options })
+  const waiters = new Set<() => void>()
+  const server = createActionsServer<S>({
+    log: (entry) => {
+      logs.push(entry)
+      for (const check of [...waiters]) check()
+    },
+    ...options
+  })
   const url = await server.listen(0)
   const call = async (path: string, init: RequestInit): Promise<Answer> => {
     const response = await fetch(url + path, init)
@@ -43,7 +60,18 @@ export async function startServer<S>(options: ActionsServerOptions<S> = {}): Pro
         headers: { 'content-type': 'application/json', ...headers },
         body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body)
       }),
-    get: (path, headers = {}) => call(path, { method: 'GET', headers })
+    get: (path, headers = {}) => call(path, { method: 'GET', headers }),
+    outcomes: (count) =>
+      new Promise((resolve) => {
+        const check = () => {
+          const done = logs.filter(isOutcome)
+          if (done.length < count) return
+          waiters.delete(check)
+          resolve(done)
+        }
+        waiters.add(check)
+        check()
+      })
   }
 }
 
@@ -54,6 +82,9 @@ export function queryOf(url: unknown): Record<string, string> {
 
 export const WOOPRA = 'https://www.woopra.com'
 export const SETTINGS = { project: 'example.com' }
+
+/** Retries within milliseconds, so that tests of failures do not wait for the real backoff. */
+export const QUICK_RETRIES = { backoff: { baseMs: 1, maxMs: 5 } }
 
 /** A Segment track event with everything pinned. */
 export function trackEvent(overrides: Record<string, unknown> = {}) {

@@ -146,45 +146,44 @@ describe('GET /dev/requests', () => {
 })
 
 describe('RecentDeliveries', () => {
-  const dryRunLine = (n: number): LogEntry => ({
-    level: 'info',
-    msg: 'dry run: not sent',
+  const dryRunRequest = (n: number, body = '') => ({
     method: 'GET',
     url: `https://www.woopra.com/track/ce?n=${n}`,
-    headers: {},
-    body: ''
+    headers: { 'user-agent': 'Segment (Actions)' },
+    body
   })
 
-  it('passes every entry on to the server’s logger and keeps only the last ones', () => {
-    const written: LogEntry[] = []
+  it('keeps only the last requests and outcomes, in order', () => {
     const recent = new RecentDeliveries(3)
-    const log = recent.tee((entry) => written.push(entry))
-    for (let n = 1; n <= 5; n++) log(dryRunLine(n))
-    log({ level: 'info', msg: 'listening' })
-    expect(written).toHaveLength(6)
+    for (let n = 1; n <= 4; n++) recent.keepRequest(dryRunRequest(n))
+    const log = recent.tee(() => undefined)
+    log({ level: 'info', msg: 'event', messageId: 'm-1', action: 'trackEvent', status: 200 })
     const { entries, next } = recent.since(0)
-    expect(entries.map((entry) => (entry.kind === 'request' ? entry.url : ''))).toEqual([
+    expect(entries.map((entry) => (entry.kind === 'request' ? entry.url : entry.messageId))).toEqual([
       'https://www.woopra.com/track/ce?n=3',
       'https://www.woopra.com/track/ce?n=4',
-      'https://www.woopra.com/track/ce?n=5'
+      'm-1'
     ])
     expect(next).toBe(5)
+    expect(recent.since(4).entries).toHaveLength(1)
   })
 
-  it('cuts a huge request body and drops event payloads from outcomes', () => {
+  it('passes every log line on, keeps only those of an event, without its payload', () => {
+    const written: LogEntry[] = []
     const recent = new RecentDeliveries()
-    const log = recent.tee(() => undefined)
-    log({ ...dryRunLine(1), method: 'POST', body: 'x'.repeat(100000) })
+    const log = recent.tee((entry) => written.push(entry))
+    log({ level: 'info', msg: 'listening' })
     log({ level: 'info', msg: 'event', messageId: 'm-1', event: { traits: { email: 'a@example.com' } }, urls: ['u'] })
-    const [request, outcome] = recent.since(0).entries
+    expect(written).toHaveLength(2)
+    expect(recent.since(0).entries).toEqual([
+      { level: 'info', msg: 'event', messageId: 'm-1', seq: 1, kind: 'outcome', time: expect.any(String) }
+    ])
+  })
+
+  it('cuts a huge request body', () => {
+    const recent = new RecentDeliveries()
+    recent.keepRequest({ ...dryRunRequest(1, 'x'.repeat(100000)), method: 'POST' })
+    const [request] = recent.since(0).entries
     expect(request.kind === 'request' && request.body.length).toBeLessThan(17000)
-    expect(outcome).toEqual({
-      level: 'info',
-      msg: 'event',
-      messageId: 'm-1',
-      seq: 2,
-      kind: 'outcome',
-      time: expect.any(String)
-    })
   })
 })

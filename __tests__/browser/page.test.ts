@@ -124,7 +124,9 @@ async function send(page: Page, kind: 'page' | 'identify' | 'track', json?: unkn
 describeInBrowser('the development page in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true })
-    server = createActionsServer({ dryRun: true, settings: { project: PROJECT }, log: (entry) => logs.push(entry) })
+    // With payloads, dry run's log lines carry each Woopra request in full: the test reads them there.
+    const log = (entry: LogEntry) => logs.push(entry)
+    server = createActionsServer({ dryRun: true, logPayloads: true, settings: { project: PROJECT }, log })
     base = await server.listen(0, '127.0.0.1')
     const chromium = (await import('@sparticuz/chromium')).default
     const puppeteer = (await import('puppeteer-core')).default

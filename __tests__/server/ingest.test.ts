@@ -1,15 +1,25 @@
 import nock from 'nock'
-import { SETTINGS, startServer, TRACK_EVENT_QUERY, trackEvent, WOOPRA } from '../__helpers__/actions-server'
+import {
+  QUICK_RETRIES,
+  SETTINGS,
+  startServer,
+  TRACK_EVENT_QUERY,
+  trackEvent,
+  WOOPRA
+} from '../__helpers__/actions-server'
 import type { RunningServer } from '../__helpers__/actions-server'
 
-// Segment's HTTP Tracking API: each event goes through the destination's presets, as Segment delivers it.
+// Segment's HTTP Tracking API: each request is accepted, answered, and its events delivered in the background through
+// the destination's presets. Tests wait for the log line that ends each event, never for time.
+
+jest.setTimeout(30000)
 
 const basic = (user: string) => `Basic ${Buffer.from(`${user}:`).toString('base64')}`
 
 let running: RunningServer
 
 beforeAll(async () => {
-  running = await startServer({ settings: SETTINGS })
+  running = await startServer({ settings: SETTINGS, delivery: QUICK_RETRIES })
 })
 
 afterAll(async () => {
@@ -21,7 +31,7 @@ beforeEach(() => {
 })
 
 describe('single-event routes', () => {
-  it('POST /v1/track delivers to /track/ce through the Track Calls preset', async () => {
+  it('POST /v1/track answers {success: true}, then delivers to /track/ce through the Track Calls preset', async () => {
     const scope = nock(WOOPRA)
       .get('/track/ce')
       .query(TRACK_EVENT_QUERY)
@@ -33,6 +43,7 @@ describe('single-event routes', () => {
 
     expect(status).toBe(200)
     expect(body).toEqual({ success: true })
+    await running.outcomes(1)
     expect(scope.isDone()).toBe(true)
     expect(running.logs).toEqual([
       {
@@ -44,6 +55,7 @@ describe('single-event routes', () => {
         action: 'trackEvent',
         endpoint: '/track/ce',
         status: 200,
+        attempts: 1,
         durationMs: expect.any(Number)
       }
     ])
@@ -84,6 +96,7 @@ describe('single-event routes', () => {
       traits: { email: 'jane@example.com', name: 'Jane Doe' }
     })
     await running.post('/v1/page', { ...base, name: 'Docs', context: { page: { url: 'https://example.com/docs' } } })
+    await running.outcomes(2)
 
     expect(identify.isDone()).toBe(true)
     expect(page.isDone()).toBe(true)
@@ -97,6 +110,7 @@ describe('single-event routes', () => {
     const { status, body } = await running.post(`/v1/${type}`, { userId: 'user-1', groupId: 'g-1', previousId: 'p-1' })
     expect(status).toBe(200)
     expect(body).toEqual({ success: true })
+    await running.outcomes(1)
     expect(running.logs).toEqual([
       expect.objectContaining({ level: 'info', msg: 'event skipped', type, action: null, reason: expect.any(String) })
     ])
@@ -107,12 +121,60 @@ describe('single-event routes', () => {
     const scope = nock(WOOPRA).get('/track/ce').query(true).reply(200)
     const { status } = await running.post('/v1/track', trackEvent(), { 'content-type': 'text/plain' })
     expect(status).toBe(200)
+    await running.outcomes(1)
+    expect(scope.isDone()).toBe(true)
+  })
+})
+
+describe('the short paths of analytics.js', () => {
+  const keyed = () => startServer({ settings: SETTINGS, writeKey: 'wk_web' })
+
+  it.each([
+    ['/v1/t', 'track', '/track/ce'],
+    ['/v1/i', 'identify', '/track/identify'],
+    ['/v1/p', 'page', '/track/ce']
+  ])('%s takes a %s as text/plain with the write key in the body', async (path, type, endpoint) => {
+    const web = await keyed()
+    try {
+      const scope = nock(WOOPRA).get(endpoint).query(true).reply(200)
+      const message = { ...trackEvent(), type, writeKey: 'wk_web' }
+      const { status, body } = await web.post(path, JSON.stringify(message), { 'content-type': 'text/plain' })
+      expect(status).toBe(200)
+      expect(body).toEqual({ success: true })
+      const [outcome] = await web.outcomes(1)
+      expect(outcome).toMatchObject({ msg: 'event', route: path, type, endpoint, status: 200 })
+      expect(scope.isDone()).toBe(true)
+      expect((await web.post(path, { ...message, writeKey: 'wk_other' })).status).toBe(401)
+    } finally {
+      await web.server.close()
+    }
+  })
+
+  it.each([
+    ['/v1/s', 'screen'],
+    ['/v1/g', 'group'],
+    ['/v1/a', 'alias']
+  ])('%s takes a %s (skipped: no preset)', async (path, type) => {
+    const { status } = await running.post(path, { userId: 'user-1' }, { 'content-type': 'text/plain' })
+    expect(status).toBe(200)
+    expect(await running.outcomes(1)).toEqual([expect.objectContaining({ msg: 'event skipped', route: path, type })])
+  })
+
+  it('/v1/b takes a batch', async () => {
+    const scope = nock(WOOPRA).get('/track/ce').query(true).times(2).reply(200)
+    const { status } = await running.post('/v1/b', { batch: [trackEvent(), trackEvent({ messageId: 'message-2' })] })
+    expect(status).toBe(200)
+    const outcomes = await running.outcomes(2)
+    expect(outcomes.map((entry) => [entry.route, entry.messageId, entry.status])).toEqual([
+      ['/v1/b', 'message-1', 200],
+      ['/v1/b', 'message-2', 200]
+    ])
     expect(scope.isDone()).toBe(true)
   })
 })
 
 describe('POST /v1/batch', () => {
-  it('delivers each message in order, with the batch context under each message’s own', async () => {
+  it('delivers each message of a visitor in order, with the batch context under each message’s own', async () => {
     const seen: string[] = []
     nock(WOOPRA)
       .get(/\/track\/(ce|identify)/)
@@ -135,6 +197,7 @@ describe('POST /v1/batch', () => {
 
     expect(status).toBe(200)
     expect(body).toEqual({ success: true })
+    await running.outcomes(4)
     const queries = seen.map((uri) => Object.fromEntries(new URL(uri, WOOPRA).searchParams))
     expect(seen.map((uri) => new URL(uri, WOOPRA).pathname)).toEqual(['/track/identify', '/track/ce', '/track/ce'])
     expect(queries.map((query) => [query.event, query.ip, query.language])).toEqual([
@@ -146,18 +209,26 @@ describe('POST /v1/batch', () => {
     expect(running.logs.map((entry) => entry.msg)).toEqual(['event', 'event', 'event skipped', 'event'])
   })
 
-  it('drops and logs a message without a type or without any id, and delivers the rest', async () => {
+  it('drops and logs a message without a type, an id or (for a track) an event name, and delivers the rest', async () => {
     const scope = nock(WOOPRA).get('/track/ce').query(true).reply(200)
 
     const { status } = await running.post('/v1/batch', {
-      batch: [{ userId: 'user-1', event: 'No type' }, { type: 'track', event: 'No id' }, 'text', trackEvent()]
+      batch: [
+        { userId: 'user-1', event: 'No type' },
+        { type: 'track', event: 'No id' },
+        { type: 'track', userId: 'user-1', event: ' ' },
+        'text',
+        trackEvent()
+      ]
     })
 
     expect(status).toBe(200)
+    await running.outcomes(5)
     expect(scope.isDone()).toBe(true)
     expect(running.logs.map((entry) => [entry.msg, entry.reason])).toEqual([
       ['event dropped', expect.stringMatching(/must be an object with a `type`/)],
       ['event dropped', 'The message has neither a userId nor an anonymousId.'],
+      ['event dropped', 'A track message must have an `event` name.'],
       ['event dropped', expect.stringMatching(/must be an object with a `type`/)],
       ['event', undefined]
     ])
@@ -167,6 +238,135 @@ describe('POST /v1/batch', () => {
     const { status, body } = await running.post('/v1/batch', { messages: [] })
     expect(status).toBe(400)
     expect(body).toEqual({ success: false, error: 'A batch must have a `batch` array of messages.' })
+  })
+
+  it('delivers a batch of 200 events for 20 visitors, each exactly once, each visitor’s in order', async () => {
+    const seen: Record<string, string>[] = []
+    nock(WOOPRA)
+      .get('/track/ce')
+      .query(true)
+      .times(200)
+      .delay(5)
+      .reply(200, function (uri) {
+        seen.push(Object.fromEntries(new URL(uri, WOOPRA).searchParams))
+        return ''
+      })
+    const batch = Array.from({ length: 200 }, (_, index) => ({
+      type: 'track',
+      userId: `user-${index % 20}`,
+      event: `Event ${Math.floor(index / 20)}`,
+      messageId: `m-${index}`
+    }))
+
+    expect((await running.post('/v1/batch', { batch })).status).toBe(200)
+    await running.outcomes(200)
+
+    expect(seen).toHaveLength(200)
+    for (let visitor = 0; visitor < 20; visitor++) {
+      const events = seen.filter((query) => query.cv_id === `user-${visitor}`).map((query) => query.event)
+      expect(events).toEqual(Array.from({ length: 10 }, (_, index) => `Event ${index}`))
+    }
+  })
+})
+
+describe("Segment's size limits", () => {
+  it('refuses a single message over 32 KB with 400, declared or streamed', async () => {
+    const big = trackEvent({ properties: { notes: 'x'.repeat(33 * 1024) } })
+    const { status, body } = await running.post('/v1/track', big)
+    expect(status).toBe(400)
+    expect(body).toEqual({ success: false, error: "A message must be at most 32 KB (Segment's limit)." })
+
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(JSON.stringify(big)))
+        controller.close()
+      }
+    })
+    const streamed = await fetch(`${running.url}/v1/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half'
+    } as RequestInit)
+    expect(streamed.status).toBe(400)
+    expect(running.logs.filter((entry) => entry.msg !== 'request refused')).toEqual([])
+  })
+
+  it('refuses a batch over 500 KB with 400', async () => {
+    const batch = Array.from({ length: 40 }, (_, index) =>
+      trackEvent({ messageId: `m-${index}`, properties: { notes: 'x'.repeat(13 * 1024) } })
+    )
+    const { status, body } = await running.post('/v1/batch', { batch })
+    expect(status).toBe(400)
+    expect(body).toEqual({ success: false, error: "A batch must be at most 500 KB (Segment's limit)." })
+  })
+
+  it('refuses a whole batch with 400 when one message is over 32 KB, and delivers none of it', async () => {
+    const batch = [trackEvent(), trackEvent({ messageId: 'big', properties: { notes: 'x'.repeat(33 * 1024) } })]
+    const { status, body } = await running.post('/v1/batch', { batch })
+    expect(status).toBe(400)
+    expect(body.error).toBe("Message 2 of the batch is larger than 32 KB (Segment's limit for a message).")
+    expect(running.logs.map((entry) => entry.msg)).toEqual(['request refused'])
+    expect(running.server.pendingEvents()).toBe(0)
+  })
+
+  it('takes a message just under 32 KB', async () => {
+    nock(WOOPRA).post('/track/ce').reply(200)
+    const event = trackEvent({ properties: { notes: 'x'.repeat(31 * 1024) } })
+    expect((await running.post('/v1/track', event)).status).toBe(200)
+    expect(await running.outcomes(1)).toEqual([expect.objectContaining({ msg: 'event', status: 200 })])
+  })
+})
+
+describe('the integrations object', () => {
+  it.each([
+    ['All: false', { All: false }],
+    ['Woopra: false', { Woopra: false }],
+    ['Woopra: 0', { Woopra: 0 }],
+    ['"Woopra (Actions)": false', { 'Woopra (Actions)': false }],
+    ['All: true, Woopra: false', { All: true, Woopra: false }]
+  ])('%s: the event is skipped and logged, nothing is sent', async (_name, integrations) => {
+    const { status } = await running.post('/v1/track', trackEvent({ integrations }))
+    expect(status).toBe(200)
+    expect(await running.outcomes(1)).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        msg: 'event skipped',
+        messageId: 'message-1',
+        action: null,
+        reason: 'Its `integrations` turn "Woopra" and "Woopra (Actions)" off.'
+      })
+    ])
+    expect(running.server.pendingEvents()).toBe(0)
+  })
+
+  it.each([
+    ['All: false, Woopra: true', { All: false, Woopra: true }],
+    ['All: false, Woopra: { cookie }', { All: false, Woopra: { cookie: 'wooTracker-1' } }],
+    ['All: false, "Woopra (Actions)": true', { All: false, 'Woopra (Actions)': true }],
+    ['woopra: false (other casing: not ours)', { woopra: false }]
+  ])('%s: the event is delivered', async (_name, integrations) => {
+    const scope = nock(WOOPRA).get('/track/ce').query(true).reply(200)
+    await running.post('/v1/track', trackEvent({ integrations }))
+    expect(await running.outcomes(1)).toEqual([expect.objectContaining({ msg: 'event', status: 200 })])
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it('reads the batch’s integrations under each message’s own', async () => {
+    const scope = nock(WOOPRA)
+      .get('/track/ce')
+      .query({ ...TRACK_EVENT_QUERY, event: 'Kept' })
+      .reply(200)
+    await running.post('/v1/batch', {
+      integrations: { All: false },
+      batch: [trackEvent(), trackEvent({ event: 'Kept', messageId: 'message-2', integrations: { Woopra: true } })]
+    })
+    const outcomes = await running.outcomes(2)
+    expect(outcomes.map((entry) => [entry.msg, entry.messageId])).toEqual([
+      ['event skipped', 'message-1'],
+      ['event', 'message-2']
+    ])
+    expect(scope.isDone()).toBe(true)
   })
 })
 
@@ -192,6 +392,7 @@ describe('what Segment fills in', () => {
       sentAt: '2030-01-01T01:00:10.000Z'
     })
     const after = Date.now()
+    await running.outcomes(2)
 
     const untimed = Number(queries[0].timestamp)
     expect(untimed).toBeGreaterThanOrEqual(before)
@@ -204,39 +405,41 @@ describe('what Segment fills in', () => {
 })
 
 describe('failures', () => {
-  it('answers {success: true} when Woopra fails, and logs the failure with its status and reason', async () => {
-    nock(WOOPRA).get('/track/ce').query(true).reply(500, 'down')
+  it('answers {success: true}, retries a 5xx with backoff, then logs the event as failed', async () => {
+    const scope = nock(WOOPRA).get('/track/ce').query(true).times(5).reply(500, 'down')
 
     const { status, body } = await running.post('/v1/track', trackEvent())
 
     expect(status).toBe(200)
     expect(body).toEqual({ success: true })
-    expect(running.logs).toEqual([
-      {
-        level: 'warn',
-        msg: 'event failed',
-        route: '/v1/track',
-        type: 'track',
-        messageId: 'message-1',
-        action: 'trackEvent',
-        endpoint: '/track/ce',
-        status: 500,
-        reason: 'Woopra answered 500 Internal Server Error to /track/ce: down',
-        durationMs: expect.any(Number)
-      }
-    ])
+    await running.outcomes(1)
+    expect(scope.isDone()).toBe(true)
+    const retries = running.logs.filter((entry) => entry.msg === 'event retry')
+    expect(retries.map((entry) => entry.attempt)).toEqual([1, 2, 3, 4])
+    expect(running.logs[running.logs.length - 1]).toEqual({
+      level: 'warn',
+      msg: 'event failed',
+      route: '/v1/track',
+      type: 'track',
+      messageId: 'message-1',
+      action: 'trackEvent',
+      endpoint: '/track/ce',
+      status: 500,
+      errorClass: expect.any(String),
+      retryable: true,
+      reason: expect.stringMatching(/^Woopra answered 500 Internal Server Error to \/track\/ce/),
+      attempts: 5,
+      durationMs: expect.any(Number)
+    })
   })
 
-  it('logs an event the destination rejects before sending', async () => {
-    await running.post('/v1/track', { userId: 'user-1' })
-    expect(running.logs).toEqual([
-      expect.objectContaining({
-        msg: 'event failed',
-        action: 'trackEvent',
-        status: 400,
-        reason: "The root value is missing the required field 'event_name'."
-      })
+  it('does not retry a 4xx from Woopra', async () => {
+    const scope = nock(WOOPRA).get('/track/ce').query(true).reply(400)
+    await running.post('/v1/track', trackEvent())
+    expect(await running.outcomes(1)).toEqual([
+      expect.objectContaining({ msg: 'event failed', status: 400, retryable: false, attempts: 1 })
     ])
+    expect(scope.isDone()).toBe(true)
   })
 
   it('refuses events with 400 when no project is configured', async () => {
@@ -270,6 +473,7 @@ describe('write key', () => {
       success: true
     })
     expect((await keyed.post('/v1/track', { ...trackEvent(), writeKey: 'wk_123' })).status).toBe(200)
+    await keyed.outcomes(2)
     expect(nock.pendingMocks()).toEqual([])
   })
 
@@ -287,6 +491,7 @@ describe('write key', () => {
         error: 'Invalid write key: send the write key as the user name of Basic authorization.'
       })
     }
+    expect(keyed.server.pendingEvents()).toBe(0)
   })
 
   it('does not apply to the serve routes, as in the CLI', async () => {

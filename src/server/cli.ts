@@ -2,7 +2,7 @@ import { parseArgs } from 'util'
 import { Destination } from '@segment/actions-core'
 import woopra from '../destinations/woopra'
 import { jsonLineLogger } from './log'
-import { createActionsServer, DEFAULT_PORT } from './server'
+import { createActionsServer, DEFAULT_PORT, DEFAULT_SHUTDOWN_TIMEOUT_MS } from './server'
 
 // `npm start`: the actions server for Woopra (Actions), configured from flags and environment variables.
 
@@ -12,12 +12,16 @@ Serves Woopra (Actions) on http://127.0.0.1:<port> with the routes of the action
 (GET /manifest, POST /authenticate, POST /<action>) and Segment's HTTP Tracking API (POST /v1/*).
 
 Options (each flag overrides its environment variable):
-  --port <n>          port to listen on (PORT; default ${DEFAULT_PORT}; 0 picks a free port)
-  --project <name>    Woopra project that /v1/* events go to, e.g. example.com (WOOPRA_PROJECT)
-  --write-key <key>   refuse /v1/* requests without this write key (WOOPRA_WRITE_KEY)
-  --dry-run           send nothing to Woopra: log each request instead and answer it locally (WOOPRA_DRY_RUN=1)
-  --log-payloads      put events and full Woopra URLs in the logs; they hold personal data (WOOPRA_LOG_PAYLOADS=1)
-  -h, --help          show this help`
+  -p, --port <n>          port to listen on (PORT; default ${DEFAULT_PORT}; 0 picks a free port)
+  --project <name>        Woopra project that /v1/* events go to, e.g. example.com (WOOPRA_PROJECT)
+  --write-key <key>       refuse /v1/* requests without this write key (WOOPRA_WRITE_KEY)
+  --dry-run               send nothing to Woopra: log each request instead and answer it locally (WOOPRA_DRY_RUN=1)
+  --log-payloads          put events and full Woopra URLs in the logs; they hold personal data (WOOPRA_LOG_PAYLOADS=1)
+  --drain-timeout <s>     on SIGTERM or Ctrl+C, wait this long for accepted events to be delivered
+                          (WOOPRA_DRAIN_TIMEOUT; default ${DEFAULT_SHUTDOWN_TIMEOUT_MS / 1000})
+  --dead-letters <file>   append each /v1 event that could not be delivered to this file as a JSON line,
+                          with the event; it holds personal data (WOOPRA_DEAD_LETTERS)
+  -h, --help              show this help`
 
 export interface CliOptions {
   port: number
@@ -25,6 +29,8 @@ export interface CliOptions {
   writeKey?: string
   dryRun: boolean
   logPayloads: boolean
+  drainTimeoutMs: number
+  deadLetterFile?: string
 }
 
 export class UsageError extends Error {
@@ -50,6 +56,14 @@ function parsePort(value: string): number {
   return port
 }
 
+function parseSeconds(value: string): number {
+  const seconds = Number(value)
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 3600) {
+    throw new UsageError(`The drain timeout must be a number of seconds from 0 to 3600, not "${value}".`)
+  }
+  return Math.round(seconds * 1000)
+}
+
 /** The options flags and environment give; `undefined` when help was asked for. Throws UsageError. */
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | undefined {
   let values
@@ -59,11 +73,13 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | u
       strict: true,
       allowPositionals: false,
       options: {
-        port: { type: 'string' },
+        port: { type: 'string', short: 'p' },
         project: { type: 'string' },
         'write-key': { type: 'string' },
         'dry-run': { type: 'boolean' },
         'log-payloads': { type: 'boolean' },
+        'drain-timeout': { type: 'string' },
+        'dead-letters': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
     }))
@@ -72,14 +88,23 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | u
   }
   if (values.help) return undefined
   const port = values.port ?? nonEmpty(env.PORT)
+  const drainTimeout = values['drain-timeout'] ?? nonEmpty(env.WOOPRA_DRAIN_TIMEOUT)
+  const deadLetterFile = nonEmpty(values['dead-letters'] ?? env.WOOPRA_DEAD_LETTERS)
   return {
     port: port === undefined ? DEFAULT_PORT : parsePort(port),
     project: nonEmpty(values.project ?? env.WOOPRA_PROJECT),
     writeKey: nonEmpty(values['write-key'] ?? env.WOOPRA_WRITE_KEY),
     dryRun: values['dry-run'] ?? isTrue(env.WOOPRA_DRY_RUN),
-    logPayloads: values['log-payloads'] ?? isTrue(env.WOOPRA_LOG_PAYLOADS)
+    logPayloads: values['log-payloads'] ?? isTrue(env.WOOPRA_LOG_PAYLOADS),
+    drainTimeoutMs: drainTimeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : parseSeconds(drainTimeout),
+    ...(deadLetterFile === undefined ? {} : { deadLetterFile })
   }
 }
+
+/** Signals closer together than this are one: Ctrl+C reaches the server both from the terminal and through npm. */
+const SAME_SIGNAL_MS = 1000
+/** How often the server checks that the process that started it (npm) is still there. */
+const PARENT_CHECK_MS = 1000
 
 async function main(): Promise<void> {
   let options
@@ -111,6 +136,8 @@ async function main(): Promise<void> {
     writeKey: options.writeKey,
     dryRun: options.dryRun,
     logPayloads: options.logPayloads,
+    shutdownTimeoutMs: options.drainTimeoutMs,
+    delivery: { deadLetterFile: options.deadLetterFile },
     log
   })
   let url: string
@@ -124,6 +151,7 @@ async function main(): Promise<void> {
     level: 'info',
     msg: 'listening',
     url,
+    pid: process.pid,
     dryRun: options.dryRun,
     project: options.project ?? null,
     writeKey: options.writeKey === undefined ? 'any' : 'required',
@@ -131,18 +159,24 @@ async function main(): Promise<void> {
     ...(options.project === undefined ? { note: '/v1/* refuses events until a project is set (WOOPRA_PROJECT).' } : {})
   })
 
-  let stopping = false
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      log({ level: 'warn', msg: 'stopped before requests in flight finished', signal })
+  let stoppingSince: number | undefined
+  const stop = (signal: string) => {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < SAME_SIGNAL_MS) return
+      log({
+        level: 'warn',
+        msg: 'stopped before accepted events were delivered',
+        signal,
+        pending: server.pendingEvents()
+      })
       process.exit(1)
     }
-    stopping = true
-    log({ level: 'info', msg: 'stopping', signal, inFlight: server.inFlight() })
+    stoppingSince = Date.now()
+    log({ level: 'info', msg: 'stopping', signal, inFlight: server.inFlight(), pending: server.pendingEvents() })
     server.close().then(
-      () => {
-        log({ level: 'info', msg: 'stopped' })
-        process.exit(0)
+      ({ undelivered }) => {
+        log({ level: 'info', msg: 'stopped', undelivered })
+        process.exit(undelivered === 0 ? 0 : 1)
       },
       (error: Error) => {
         log({ level: 'error', msg: 'stop failed', error: error.message })
@@ -152,6 +186,13 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+  // Started by npm: should npm go without passing a signal on (killed outright), stop as if it had.
+  if (process.env.npm_lifecycle_event !== undefined) {
+    const parent = process.ppid
+    setInterval(() => {
+      if (process.ppid !== parent) stop('parent exited')
+    }, PARENT_CHECK_MS).unref()
+  }
 }
 
 if (require.main === module) {

@@ -1,7 +1,8 @@
 import { Destination } from '@segment/actions-core'
 import type { DecoratedResponse, DestinationDefinition, Subscription } from '@segment/actions-core'
 import { createDryRunAgent, withRequestAgent } from './dry-run'
-import type { Logger } from './log'
+import type { DryRunRequest } from './dry-run'
+import type { LogEntry, Logger } from './log'
 
 /** What every route needs: the destination, how to run it, where to log, and the ingestion configuration. */
 export interface ServerContext<S> {
@@ -24,7 +25,8 @@ export interface ServerContext<S> {
   readonly writeKey?: string
   /** The destination's automatic presets, as the subscriptions `/v1/*` events are matched against. */
   readonly subscriptions: Subscription[]
-  readonly corsOrigins: readonly string[]
+  /** The browser origins allowed to call: the Actions Tester's, and the server's own once it listens. */
+  readonly corsOrigins: string[]
 }
 
 export interface ContextOptions<S> {
@@ -36,6 +38,25 @@ export interface ContextOptions<S> {
   ingestSettings?: S
   writeKey?: string
   corsOrigins: readonly string[]
+  /** Also told each request dry run keeps from the network, in full (the development page shows them). */
+  onDryRunRequest?: (request: DryRunRequest) => void
+}
+
+/**
+ * The log line of a request dry run kept from the network: with payloads, all of it; without, no query, header value
+ * or body (they hold the event and the visitor's user agent), only its method, endpoint path and size.
+ */
+export function dryRunLine(request: DryRunRequest, logPayloads: boolean): LogEntry {
+  if (logPayloads) return { level: 'info', msg: 'dry run: not sent', ...request }
+  const url = new URL(request.url)
+  return {
+    level: 'info',
+    msg: 'dry run: not sent',
+    method: request.method,
+    endpoint: url.pathname,
+    queryBytes: Buffer.byteLength(url.search),
+    bodyBytes: Buffer.byteLength(request.body)
+  }
 }
 
 export function createContext<S>(options: ContextOptions<S>): ServerContext<S> {
@@ -43,11 +64,15 @@ export function createContext<S>(options: ContextOptions<S>): ServerContext<S> {
   const runnable = dryRun
     ? withRequestAgent(
         definition,
-        createDryRunAgent((request) => log({ level: 'info', msg: 'dry run: not sent', ...request }))
+        createDryRunAgent((request) => {
+          log(dryRunLine(request, options.logPayloads))
+          options.onDryRunRequest?.(request)
+        })
       )
     : definition
   return {
     ...options,
+    corsOrigins: [...options.corsOrigins],
     createDestination: () => new Destination<S>(runnable),
     subscriptions: presetSubscriptions(definition)
   }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'http'
 import { createGunzip, createInflate } from 'zlib'
 import type { Transform } from 'stream'
 
-/** The largest request body the server reads, after decompression. */
+/** The largest request body the serve routes read, after decompression; more is answered 413. */
 export const MAX_BODY_BYTES = 512 * 1024
 
 export interface HttpErrorDetails {
@@ -35,26 +35,42 @@ export function isJsonContentType(contentType: string | undefined, alsoAccepted:
   return mediaType === 'application/json' || mediaType.endsWith('+json') || alsoAccepted.includes(mediaType)
 }
 
+/** How much of a body a route reads, and how it refuses more. */
+export interface BodyLimit {
+  maxBytes: number
+  /** The status of the refusal: 413 by default; Segment's API answers 400. */
+  status?: number
+  /** What the refusal says, e.g. "The body is larger than 512 KB: send fewer or smaller events." */
+  message?: string
+}
+
+export interface ReadBodyOptions {
+  /** Media types the route also takes as JSON, such as `text/plain`. */
+  alsoAccepted?: readonly string[]
+  limit?: BodyLimit
+}
+
 /**
  * The request body parsed as JSON. Refuses, with the status a client can act on: an empty body (400), a media type
- * that is not JSON (415), a content encoding other than gzip or deflate (415), more than `MAX_BODY_BYTES` (413),
- * and text that is not JSON (400).
+ * that is not JSON (415), a content encoding other than gzip or deflate (415), more than the limit (413 unless the
+ * route says otherwise), and text that is not JSON (400).
  */
-export async function readJsonBody(req: IncomingMessage, alsoAccepted: readonly string[] = []): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, options: ReadBodyOptions = {}): Promise<unknown> {
+  const limit = options.limit ?? { maxBytes: MAX_BODY_BYTES }
   const declaredLength = Number(req.headers['content-length'] ?? NaN)
   const chunked = req.headers['transfer-encoding'] !== undefined
   if (declaredLength === 0 || (Number.isNaN(declaredLength) && !chunked)) {
     throw new HttpError(400, 'The request has no body: send a JSON object with `Content-Type: application/json`.')
   }
-  if (!isJsonContentType(req.headers['content-type'], alsoAccepted)) {
+  if (!isJsonContentType(req.headers['content-type'], options.alsoAccepted)) {
     const given = req.headers['content-type'] ? `"${req.headers['content-type']}"` : 'none'
     throw new HttpError(
       415,
       `The body must be JSON sent with \`Content-Type: application/json\` (content type: ${given}).`
     )
   }
-  if (declaredLength > MAX_BODY_BYTES) throw tooLarge()
-  const text = (await readLimited(req, decoderFor(req.headers['content-encoding']))).toString('utf8')
+  if (declaredLength > limit.maxBytes) throw tooLarge(limit)
+  const text = (await readLimited(req, decoderFor(req.headers['content-encoding']), limit)).toString('utf8')
   try {
     return JSON.parse(text)
   } catch (error) {
@@ -64,8 +80,9 @@ export async function readJsonBody(req: IncomingMessage, alsoAccepted: readonly 
   }
 }
 
-function tooLarge(): HttpError {
-  return new HttpError(413, `The body is larger than ${MAX_BODY_BYTES / 1024} KB: send fewer or smaller events.`)
+function tooLarge(limit: BodyLimit): HttpError {
+  const message = limit.message ?? `The body is larger than ${limit.maxBytes / 1024} KB: send fewer or smaller events.`
+  return new HttpError(limit.status ?? 413, message)
 }
 
 function decoderFor(contentEncoding: string | undefined): Transform | undefined {
@@ -78,7 +95,7 @@ function decoderFor(contentEncoding: string | undefined): Transform | undefined 
 }
 
 /** The (decoded) body, stopping at the size limit; the rest is left for Node to drain so the connection survives. */
-function readLimited(req: IncomingMessage, decoder: Transform | undefined): Promise<Buffer> {
+function readLimited(req: IncomingMessage, decoder: Transform | undefined, limit: BodyLimit): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const source = decoder ? req.pipe(decoder) : req
     const chunks: Buffer[] = []
@@ -94,7 +111,7 @@ function readLimited(req: IncomingMessage, decoder: Transform | undefined): Prom
     }
     source.on('data', (chunk: Buffer) => {
       size += chunk.length
-      if (size > MAX_BODY_BYTES) return fail(tooLarge())
+      if (size > limit.maxBytes) return fail(tooLarge(limit))
       chunks.push(chunk)
     })
     source.once('end', () => resolve(Buffer.concat(chunks)))

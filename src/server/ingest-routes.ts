@@ -1,141 +1,302 @@
-import type { JSONObject } from '@segment/actions-core'
-import { errorStatus, lastCall } from './context'
+import { appendFileSync } from 'fs'
+import type { DecoratedResponse, SegmentEvent } from '@segment/actions-core'
+import { Delivery, deliverThroughDestination, integrationEnabled, visitorKey } from '../delivery'
+import type { DeliveryResult, FailureSummary } from '../delivery'
 import type { ServerContext } from './context'
 import { HttpError, isPlainObject } from './http-io'
-import { elapsedMs } from './log'
-import { isMessageType, messageProblem, normalizeMessage, sameKey, writeKeyOf } from './segment-message'
+import type { BodyLimit } from './http-io'
+import { elapsedMs, redactReason, withoutAnswerBody } from './log'
+import type { LogEntry } from './log'
+import { isMessageType, jsonByteLength, messageProblem, normalizeMessage, sameKey, writeKeyOf } from './segment-message'
 import type { BatchDefaults, MessageType } from './segment-message'
 
-// Segment's HTTP Tracking API (`/v1/<type>` and `/v1/batch`), delivering each event through the destination's presets.
+// Segment's HTTP Tracking API (`/v1/<type>` and `/v1/batch`): each request is checked and its events accepted at once,
+// then delivered in the background through the destination's presets, with bounded concurrency and retries.
 
-export const INGEST_ROUTES: readonly string[] = [
-  '/v1/track',
-  '/v1/identify',
-  '/v1/page',
-  '/v1/screen',
-  '/v1/group',
-  '/v1/alias',
-  '/v1/batch'
-]
+/** Each route and the message type it takes; analytics.js (analytics-next) posts to the one-letter paths. */
+const ROUTE_TYPES: Readonly<Record<string, MessageType | 'batch'>> = {
+  '/v1/track': 'track',
+  '/v1/identify': 'identify',
+  '/v1/page': 'page',
+  '/v1/screen': 'screen',
+  '/v1/group': 'group',
+  '/v1/alias': 'alias',
+  '/v1/batch': 'batch',
+  '/v1/t': 'track',
+  '/v1/i': 'identify',
+  '/v1/p': 'page',
+  '/v1/s': 'screen',
+  '/v1/g': 'group',
+  '/v1/a': 'alias',
+  '/v1/b': 'batch'
+}
 
-/** Segment's answer to an accepted request, whatever became of each event (failures are logged, as Segment does). */
+export const INGEST_ROUTES: readonly string[] = Object.keys(ROUTE_TYPES)
+
+/** Segment's limits: 32 KB for a message (alone or in a batch), 500 KB for a batch; over either, 400. */
+export const MAX_MESSAGE_BYTES = 32 * 1024
+export const MAX_BATCH_BYTES = 500 * 1024
+
+/** Segment's answer to an accepted request, whatever becomes of each event (outcomes are logged). */
 export const ACCEPTED = { success: true }
 
-/**
- * Handles a parsed body posted to `route` (one of INGEST_ROUTES): checks the write key and the configuration, then
- * delivers each message in order, one after the other, as a source's events reach a destination in order.
- */
-export async function ingest<S>(ctx: ServerContext<S>, route: string, body: unknown, authorization?: string) {
-  if (!isPlainObject(body)) throw new HttpError(400, 'The body must be a JSON object (a Segment message or a batch).')
-  if (ctx.writeKey !== undefined && !sameKey(writeKeyOf(authorization, body), ctx.writeKey)) {
-    throw new HttpError(401, 'Invalid write key: send the write key as the user name of Basic authorization.')
-  }
-  const settings = ctx.ingestSettings
-  if (settings === undefined) {
-    throw new HttpError(
-      400,
-      'No Woopra project is configured for /v1 events: start the server with WOOPRA_PROJECT=<project> or --project <project>.'
-    )
+export interface IngestOptions {
+  /** Deliveries to Woopra at once (default 8). */
+  concurrency?: number
+  /** Events accepted and not yet delivered beyond which requests are refused with 503 (default 10,000). */
+  maxQueued?: number
+  /** Tries per event, the first included (default 5). */
+  maxAttempts?: number
+  /** Backoff between tries (default: from 500 ms, doubling, up to 30 s, with jitter; Retry-After wins). */
+  backoff?: { baseMs: number; maxMs: number }
+  /** The `Retry-After` of a 503 when the queue is full, in seconds (default 5). */
+  retryAfterSeconds?: number
+  /** Where to append events that could not be delivered, one JSON line each (they hold personal data). */
+  deadLetterFile?: string
+}
+
+export const DEFAULT_INGEST = { concurrency: 8, maxQueued: 10_000, maxAttempts: 5, retryAfterSeconds: 5 }
+
+/** One accepted event on its way to the destination. */
+interface IngestJob {
+  event: SegmentEvent
+  route: string
+  type: MessageType
+  acceptedAt: bigint
+  /** The last request the destination made for it: which action, the endpoint path, the status and (never logged
+   * without payloads) the answer's body. */
+  lastCall?: { action: string; endpoint: string; status: number; answerBody?: unknown }
+}
+
+/** The messages of a request, before they are checked one by one. */
+interface Incoming {
+  messages: unknown[]
+  routeType?: MessageType
+  defaults: BatchDefaults
+}
+
+export class Ingestion<S> {
+  private readonly delivery: Delivery<IngestJob>
+  private readonly maxQueued: number
+  private readonly retryAfterSeconds: number
+  private readonly deadLetterFile?: string
+  /** The destination's names in an `integrations` object, e.g. "Woopra (Actions)" and "Woopra". */
+  private readonly integrationNames: string[]
+
+  constructor(private readonly ctx: ServerContext<S>, options: IngestOptions = {}) {
+    this.maxQueued = options.maxQueued ?? DEFAULT_INGEST.maxQueued
+    this.retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_INGEST.retryAfterSeconds
+    this.deadLetterFile = options.deadLetterFile
+    const name = ctx.definition.name
+    this.integrationNames = [...new Set([name.replace(/ \(Actions\)$/, ''), name])]
+    this.delivery = new Delivery<IngestJob>({
+      concurrency: options.concurrency ?? DEFAULT_INGEST.concurrency,
+      maxQueued: this.maxQueued,
+      maxAttempts: options.maxAttempts ?? DEFAULT_INGEST.maxAttempts,
+      backoff: options.backoff,
+      keyOf: (job) => visitorKey(job.event) || job.event.messageId || '',
+      deliver: (job) => this.deliver(job),
+      onResult: (job, result) => this.onResult(job, result),
+      onRetry: (job, failure, attempt, delayMs) =>
+        this.ctx.log({
+          level: 'warn',
+          msg: 'event retry',
+          ...this.fields(job),
+          attempt,
+          delayMs,
+          ...this.failureFields(job, failure)
+        })
+    })
   }
 
-  const receivedAt = new Date()
-  const routeType = route.slice('/v1/'.length)
-  if (routeType !== 'batch') {
-    await deliver(ctx, settings, route, body, routeType as MessageType, receivedAt, {})
+  /** Events accepted and not yet delivered (queued, in flight or waiting for a retry). */
+  get pending(): number {
+    return this.delivery.pending
+  }
+
+  /** How much a route reads: a batch up to 500 KB, a single message up to 32 KB; more is a 400, as Segment answers. */
+  bodyLimit(route: string): BodyLimit {
+    const batch = ROUTE_TYPES[route] === 'batch'
+    const maxBytes = batch ? MAX_BATCH_BYTES : MAX_MESSAGE_BYTES
+    const what = batch ? 'A batch' : 'A message'
+    return { maxBytes, status: 400, message: `${what} must be at most ${maxBytes / 1024} KB (Segment's limit).` }
+  }
+
+  /**
+   * Checks a parsed body posted to `route` (one of INGEST_ROUTES) and accepts its events for delivery, all of them or
+   * none: answers Segment's `{"success": true}`, or throws the HttpError that refuses the request.
+   */
+  accept(route: string, body: unknown, authorization?: string): typeof ACCEPTED {
+    const ctx = this.ctx
+    if (!isPlainObject(body)) throw new HttpError(400, 'The body must be a JSON object (a Segment message or a batch).')
+    if (ctx.writeKey !== undefined && !sameKey(writeKeyOf(authorization, body), ctx.writeKey)) {
+      throw new HttpError(401, 'Invalid write key: send the write key as the user name of Basic authorization.')
+    }
+    if (ctx.ingestSettings === undefined) {
+      throw new HttpError(
+        400,
+        'No Woopra project is configured for /v1 events: start the server with WOOPRA_PROJECT=<project> or --project <project>.'
+      )
+    }
+
+    const incoming = this.incoming(route, body)
+    const receivedAt = new Date()
+    const acceptedAt = process.hrtime.bigint()
+    const jobs: IngestJob[] = []
+    const notes: LogEntry[] = []
+    for (const message of incoming.messages) {
+      const type = incoming.routeType ?? (isPlainObject(message) ? message.type : undefined)
+      const base = { route, type: typeof type === 'string' ? type : null, ...(ctx.dryRun ? { dryRun: true } : {}) }
+      if (!isPlainObject(message) || !isMessageType(type)) {
+        const reason = `Each message of a batch must be an object with a \`type\` of track, identify, page, screen, group or alias.`
+        notes.push({ level: 'warn', msg: 'event dropped', ...base, reason })
+        continue
+      }
+      const event = normalizeMessage(message, type, receivedAt, incoming.defaults)
+      const job: IngestJob = { event, route, type, acceptedAt }
+      const problem = messageProblem(event)
+      if (problem) {
+        notes.push({ level: 'warn', msg: 'event dropped', ...this.fields(job), reason: problem })
+      } else if (!integrationEnabled(event, this.integrationNames)) {
+        const reason = `Its \`integrations\` turn ${this.integrationNames.map((n) => `"${n}"`).join(' and ')} off.`
+        notes.push({ level: 'info', msg: 'event skipped', ...this.fields(job), action: null, reason })
+      } else {
+        jobs.push(job)
+      }
+    }
+
+    // All or nothing: a client that is told to retry must not send twice what was taken.
+    if (this.delivery.pending + jobs.length > this.maxQueued) {
+      throw new HttpError(
+        503,
+        `The server has ${this.delivery.pending} events waiting for Woopra and takes at most ${this.maxQueued}: retry later.`,
+        { headers: { 'retry-after': String(this.retryAfterSeconds) } }
+      )
+    }
+    for (const note of notes) ctx.log(note)
+    for (const job of jobs) {
+      if (!this.delivery.tryEnqueue(job)) {
+        ctx.log({ level: 'error', msg: 'event dropped', ...this.fields(job), reason: 'The delivery queue refused it.' })
+      }
+    }
     return ACCEPTED
   }
-  if (!Array.isArray(body.batch)) throw new HttpError(400, 'A batch must have a `batch` array of messages.')
-  const defaults: BatchDefaults = { sentAt: body.sentAt, context: body.context, integrations: body.integrations }
-  for (const message of body.batch as unknown[]) {
-    await deliver(ctx, settings, route, message, undefined, receivedAt, defaults)
-  }
-  return ACCEPTED
-}
 
-/** Delivers one message through the destination's subscriptions and logs one line for it. Never throws. */
-async function deliver<S>(
-  ctx: ServerContext<S>,
-  settings: S,
-  route: string,
-  message: unknown,
-  routeType: MessageType | undefined,
-  receivedAt: Date,
-  defaults: BatchDefaults
-): Promise<void> {
-  const startedAt = process.hrtime.bigint()
-  const type = routeType ?? (isPlainObject(message) ? message.type : undefined)
-  const base = { route, type: typeof type === 'string' ? type : null, ...(ctx.dryRun ? { dryRun: true } : {}) }
-  if (!isPlainObject(message) || !isMessageType(type)) {
-    ctx.log({
-      level: 'warn',
-      msg: 'event dropped',
-      ...base,
-      reason:
-        'Each message of a batch must be an object with a `type` of track, identify, page, screen, group or alias.'
-    })
-    return
-  }
-
-  const event = normalizeMessage(message, type, receivedAt, defaults)
-  const fields = { ...base, messageId: event.messageId, ...(ctx.logPayloads ? { event } : {}) }
-  const problem = messageProblem(event)
-  if (problem) {
-    ctx.log({ level: 'warn', msg: 'event dropped', ...fields, reason: problem })
-    return
-  }
-
-  const destination = ctx.createDestination()
-  const actions: string[] = []
-  try {
-    await destination.onEvent(
-      event,
-      {
-        ...(settings as unknown as JSONObject),
-        subscriptions: ctx.subscriptions as unknown as JSONObject[]
-      },
-      {
-        onComplete: (stats) => {
-          if (!isNotSubscribed(stats.output)) actions.push(stats.action)
-        }
-      }
-    )
-    if (actions.length === 0) {
-      ctx.log({
-        level: 'info',
-        msg: 'event skipped',
-        ...fields,
-        action: null,
-        reason: notSubscribedReason(ctx, type),
-        durationMs: elapsedMs(startedAt)
+  /** Stops taking events and waits up to `timeoutMs` for those accepted; logs one line for each left undelivered. */
+  async drain(timeoutMs: number): Promise<{ drained: boolean; undelivered: number }> {
+    const { drained, unfinished } = await this.delivery.drain(timeoutMs)
+    for (const job of unfinished) {
+      this.ctx.log({
+        level: 'warn',
+        msg: 'event not delivered',
+        ...this.fields(job),
+        reason: `The server stopped before it was delivered (waited ${timeoutMs} ms); it may have reached Woopra if a request was in flight.`
       })
-      return
     }
-    ctx.log({
-      level: 'info',
-      msg: 'event',
-      ...fields,
-      action: actions.join(','),
-      ...lastCall(destination.responses, ctx.logPayloads),
-      durationMs: elapsedMs(startedAt)
-    })
-  } catch (error) {
-    ctx.log({
-      level: 'warn',
-      msg: 'event failed',
-      ...fields,
-      action: actions.join(',') || null,
-      ...lastCall(destination.responses, ctx.logPayloads),
-      status: errorStatus(error),
-      reason: (error as Error)?.message ?? String(error),
-      durationMs: elapsedMs(startedAt)
-    })
+    return { drained, undelivered: unfinished.length }
   }
-}
 
-function isNotSubscribed(output: unknown): boolean {
-  return (
-    Array.isArray(output) && output.length === 1 && (output[0] as { output?: unknown })?.output === 'not subscribed'
-  )
+  /** The messages of a request, refusing (400) a batch without a batch array or with a message over 32 KB. */
+  private incoming(route: string, body: Record<string, unknown>): Incoming {
+    const routeType = ROUTE_TYPES[route]
+    if (routeType !== 'batch') return { messages: [body], routeType, defaults: {} }
+    if (!Array.isArray(body.batch)) throw new HttpError(400, 'A batch must have a `batch` array of messages.')
+    const messages = body.batch as unknown[]
+    messages.forEach((message, index) => {
+      if (jsonByteLength(message) > MAX_MESSAGE_BYTES) {
+        throw new HttpError(
+          400,
+          `Message ${index + 1} of the batch is larger than ${
+            MAX_MESSAGE_BYTES / 1024
+          } KB (Segment's limit for a message).`
+        )
+      }
+    })
+    return { messages, defaults: { sentAt: body.sentAt, context: body.context, integrations: body.integrations } }
+  }
+
+  /** One attempt: a fresh Destination (its list of responses is its own), watched for the last request it makes. */
+  private async deliver(job: IngestJob) {
+    const destination = this.ctx.createDestination()
+    for (const [actionKey, action] of Object.entries(destination.actions)) {
+      action.on('response', (response: DecoratedResponse) => {
+        job.lastCall = {
+          action: actionKey,
+          endpoint: new URL(response.request.url).pathname,
+          status: response.status,
+          answerBody: response.content
+        }
+      })
+    }
+    job.lastCall = undefined
+    return deliverThroughDestination(destination, job.event, this.ctx.ingestSettings as S, this.ctx.subscriptions)
+  }
+
+  private onResult(job: IngestJob, result: DeliveryResult): void {
+    const timing = { attempts: result.attempts, durationMs: elapsedMs(job.acceptedAt) }
+    if (result.outcome === 'delivered') {
+      const { endpoint, status } = job.lastCall ?? {}
+      this.ctx.log({
+        level: 'info',
+        msg: 'event',
+        ...this.fields(job),
+        action: result.actions.join(','),
+        endpoint,
+        status,
+        ...timing
+      })
+    } else if (result.outcome === 'skipped') {
+      const reason = notSubscribedReason(this.ctx, job.type)
+      this.ctx.log({ level: 'info', msg: 'event skipped', ...this.fields(job), action: null, reason, ...timing })
+    } else {
+      const failure = result.failure as FailureSummary
+      this.ctx.log({
+        level: 'warn',
+        msg: 'event failed',
+        ...this.fields(job),
+        action: job.lastCall?.action ?? null,
+        endpoint: job.lastCall?.endpoint,
+        ...this.failureFields(job, failure),
+        ...timing
+      })
+      this.writeDeadLetter(job, failure, result.attempts)
+    }
+  }
+
+  private writeDeadLetter(job: IngestJob, failure: FailureSummary, attempts: number): void {
+    if (this.deadLetterFile === undefined) return
+    const { errorClass, status, message } = failure
+    const letter = { time: new Date().toISOString(), route: job.route, errorClass, status, message, attempts }
+    try {
+      appendFileSync(this.deadLetterFile, `${JSON.stringify({ ...letter, event: job.event })}\n`)
+    } catch (error) {
+      const reason = redactReason((error as Error)?.message)
+      this.ctx.log({ level: 'error', msg: 'dead letter not written', messageId: job.event.messageId, reason })
+    }
+  }
+
+  /** What every line about an event says: where it came in, its type and message ID; the event with logPayloads. */
+  private fields(job: IngestJob) {
+    return {
+      route: job.route,
+      type: job.type,
+      messageId: job.event.messageId,
+      ...(this.ctx.dryRun ? { dryRun: true } : {}),
+      ...(this.ctx.logPayloads ? { event: job.event } : {})
+    }
+  }
+
+  /** A failure for the log: its status and class, and its message without URL queries or answer unless logPayloads. */
+  private failureFields(job: IngestJob, failure: FailureSummary) {
+    return {
+      status: failure.status ?? null,
+      errorClass: failure.errorClass,
+      retryable: failure.retryable,
+      reason: this.ctx.logPayloads
+        ? failure.message
+        : redactReason(withoutAnswerBody(failure.message, job.lastCall?.answerBody))
+    }
+  }
 }
 
 function notSubscribedReason<S>(ctx: ServerContext<S>, type: string): string {

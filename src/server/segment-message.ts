@@ -86,8 +86,37 @@ export function normalizeMessage(
 
 /** Why Segment's API would drop this message, or undefined when it takes it. */
 export function messageProblem(message: SegmentEvent): string | undefined {
-  const hasId = (value: unknown) => (typeof value === 'string' && value !== '') || typeof value === 'number'
+  const hasId = (value: unknown) => (typeof value === 'string' && value.trim() !== '') || typeof value === 'number'
   if (!hasId(message.userId) && !hasId(message.anonymousId))
     return 'The message has neither a userId nor an anonymousId.'
+  if (message.type === 'track' && (typeof message.event !== 'string' || message.event.trim() === '')) {
+    return 'A track message must have an `event` name.'
+  }
   return undefined
+}
+
+/**
+ * The length in bytes of `value` as JSON, as `JSON.stringify` would write it for the values `JSON.parse` gives, but
+ * without recursion: a message nested thousands of levels deep is measured, not a `RangeError`.
+ */
+export function jsonByteLength(value: unknown): number {
+  let bytes = 0
+  const stack: unknown[] = [value]
+  while (stack.length > 0) {
+    const item = stack.pop()
+    if (item === null || typeof item === 'boolean' || typeof item === 'number' || typeof item === 'string') {
+      bytes += Buffer.byteLength(JSON.stringify(item) ?? 'null')
+    } else if (Array.isArray(item)) {
+      bytes += 2 + Math.max(item.length - 1, 0)
+      for (const element of item) stack.push(element === undefined ? null : element)
+    } else if (typeof item === 'object') {
+      const entries = Object.entries(item as Record<string, unknown>).filter(([, field]) => field !== undefined)
+      bytes += 2 + Math.max(entries.length - 1, 0)
+      for (const [key, field] of entries) {
+        bytes += Buffer.byteLength(JSON.stringify(key)) + 1
+        stack.push(field)
+      }
+    }
+  }
+  return bytes
 }

@@ -1,11 +1,11 @@
 import { HTTPError } from '@segment/actions-core'
-import type { Destination, JSONObject, ModifiedResponse } from '@segment/actions-core'
+import type { DecoratedResponse, Destination, JSONObject, ModifiedResponse } from '@segment/actions-core'
 import { errorStatus, lastCall } from './context'
 import type { ServerContext } from './context'
 import { summarizeExchanges } from './exchanges'
 import type { Exchange } from './exchanges'
 import { HttpError, isPlainObject } from './http-io'
-import { elapsedMs } from './log'
+import { elapsedMs, redactReason, withoutAnswerBody } from './log'
 
 // The routes of the actions CLI's `serve` (packages/cli/src/lib/server.ts), with the same request and answer shapes.
 
@@ -69,7 +69,28 @@ export async function authenticate<S>(ctx: ServerContext<S>, body: unknown) {
     await ctx.createDestination().testAuthentication(body as S)
     return { ok: true }
   } catch (error) {
-    return { ok: false, error: (error as Error).message, fields: fieldErrors(error) ?? {} }
+    return { ok: false, error: oneLine((error as Error).message), fields: fieldErrors(error) ?? {} }
+  }
+}
+
+/**
+ * actions-core wraps a testAuthentication failure as `Credentials are invalid: ${status} ${message}`, which leaves two
+ * spaces when there is no HTTP status: messages are given with single spaces.
+ */
+function oneLine(message: string): string {
+  return message.replace(/\s+/g, ' ').trim()
+}
+
+/**
+ * `POST /refreshAccessToken`: as the CLI, `destination.refreshAccessToken({}, body)`, answering `{ok: true, data}`, or
+ * 400 `{ok: false, error}`. For a destination without OAuth (Woopra's), actions-core refuses: the CLI's 400 answer.
+ */
+export async function refreshAccessToken<S>(ctx: ServerContext<S>, body: unknown) {
+  try {
+    const data = await ctx.createDestination().refreshAccessToken({} as S, body as never)
+    return { status: 200, body: { ok: true, data } }
+  } catch (error) {
+    return { status: 400, body: { ok: false, error: oneLine((error as Error)?.message ?? String(error)) } }
   }
 }
 
@@ -88,7 +109,7 @@ async function checkSettings<S>(ctx: ServerContext<S>, destination: Destination<
   try {
     await destination.testAuthentication(settings as S)
   } catch (error) {
-    const message = `Invalid settings: ${(error as Error).message.replace(/\s+/g, ' ')}`
+    const message = `Invalid settings: ${oneLine((error as Error).message)}`
     throw new HttpError(400, message, { fields: fieldErrors(error) })
   }
   return settings as S
@@ -105,6 +126,10 @@ function checkMapping(mapping: unknown): JSONObject {
   if (mapping === undefined || mapping === null) return {}
   if (isPlainObject(mapping)) return mapping as JSONObject
   throw new HttpError(400, '`mapping` must be an object of field keys to values or mapping directives.')
+}
+
+function lastAnswerBody(responses: readonly DecoratedResponse[]): unknown {
+  return responses[responses.length - 1]?.content
 }
 
 /** The answer to a POST to a path that names no action. */
@@ -184,7 +209,9 @@ export async function runAction<S>(
       ...logFields,
       ...lastCall(destination.responses, ctx.logPayloads),
       status: output.statusCode,
-      reason: output.message,
+      reason: ctx.logPayloads
+        ? output.message
+        : redactReason(withoutAnswerBody(String((error as Error)?.message), lastAnswerBody(destination.responses))),
       durationMs: elapsedMs(startedAt)
     })
     return [output]

@@ -7,17 +7,20 @@ import { createContext } from './context'
 import type { ServerContext } from './context'
 import { ACTIONS_TESTER_ORIGINS, answerPreflight, applyCors, isPreflight } from './cors'
 import { HttpError, readJsonBody, sendJson } from './http-io'
-import { INGEST_ROUTES, ingest } from './ingest-routes'
-import { jsonLineLogger } from './log'
+import { INGEST_ROUTES, Ingestion } from './ingest-routes'
+import type { IngestOptions } from './ingest-routes'
+import { jsonLineLogger, redactReason, safeLogger } from './log'
 import type { Logger } from './log'
-import { actionErrorBody, authenticate, manifest, runAction, unknownAction } from './serve-routes'
+import { actionErrorBody, authenticate, manifest, refreshAccessToken, runAction, unknownAction } from './serve-routes'
 import { createDevPage } from './page'
 
 export const DEFAULT_PORT = 3000
 /** The actions CLI's `serve` listens on loopback only; so does this server. */
 export const DEFAULT_HOST = '127.0.0.1'
-/** How long `close()` waits for requests in flight before it cuts their connections. */
+/** How long `close()` waits for requests in flight and for accepted events to be delivered. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10000
+/** The names a browser or client may reach this server by: it answers only requests addressed to one of them. */
+export const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
 
 export interface ActionsServerOptions<S> {
   /** The destination to serve; Woopra (Actions) by default. */
@@ -33,8 +36,12 @@ export interface ActionsServerOptions<S> {
   /** Put the event and the full request URLs in event log lines (they hold personal data). */
   logPayloads?: boolean
   log?: Logger
+  /** Browser origins allowed besides the server's own (default: the Actions Tester's, as the CLI's `serve`). */
   corsOrigins?: readonly string[]
+  /** How long close() waits for requests in flight, then for accepted `/v1` events to be delivered (default 10 s). */
   shutdownTimeoutMs?: number
+  /** Background delivery of `/v1` events: concurrency, queue bound, retries, dead-letter file. */
+  delivery?: IngestOptions
 }
 
 export interface ActionsServer {
@@ -43,15 +50,21 @@ export interface ActionsServer {
   readonly routes: string[]
   /** Starts listening (port 0 picks a free one) and resolves with the base URL, e.g. `http://127.0.0.1:3000`. */
   listen(port?: number, host?: string): Promise<string>
-  /** Stops accepting connections, lets requests in flight finish, then resolves. */
-  close(): Promise<void>
+  /**
+   * Stops accepting (new requests on open connections get 503), lets requests in flight finish, then waits for the
+   * accepted `/v1` events to be delivered, each within the shutdown timeout; resolves with how many were not.
+   */
+  close(): Promise<{ undelivered: number }>
   /** How many requests are being handled. */
   inFlight(): number
+  /** How many accepted `/v1` events are not delivered yet. */
+  pendingEvents(): number
 }
 
 type Route =
   | { kind: 'manifest' }
   | { kind: 'authenticate' }
+  | { kind: 'refreshAccessToken' }
   | { kind: 'action'; actionKey: string }
   | { kind: 'ingest'; path: string }
 
@@ -63,6 +76,7 @@ function resolveRoute<S>(ctx: ServerContext<S>, method: string, path: string): R
   }
   if (path === '/manifest') return expect('GET', { kind: 'manifest' })
   if (path === '/authenticate') return expect('POST', { kind: 'authenticate' })
+  if (path === '/refreshAccessToken') return expect('POST', { kind: 'refreshAccessToken' })
   if (INGEST_ROUTES.includes(path)) return expect('POST', { kind: 'ingest', path })
   const actionKey = /^\/([^/]+)$/.exec(path)?.[1]
   if (actionKey !== undefined && Object.prototype.hasOwnProperty.call(ctx.definition.actions, actionKey)) {
@@ -76,6 +90,7 @@ function routeList<S>(ctx: ServerContext<S>): string[] {
   return [
     'GET /manifest',
     'POST /authenticate',
+    'POST /refreshAccessToken',
     ...Object.keys(ctx.definition.actions).map((key) => `POST /${key}`),
     ...INGEST_ROUTES.map((path) => `POST ${path}`)
   ]
@@ -88,6 +103,8 @@ function errorBody(route: Route['kind'] | undefined, error: HttpError): unknown 
       return actionErrorBody(error)
     case 'authenticate':
       return { ok: false, error: error.message, fields: error.fields ?? {} }
+    case 'refreshAccessToken':
+      return { ok: false, error: error.message }
     case 'ingest':
       return { success: false, error: error.message }
     default:
@@ -98,26 +115,86 @@ function errorBody(route: Route['kind'] | undefined, error: HttpError): unknown 
 /** Segment's browser library posts as text/plain to spare a CORS preflight; its HTTP API takes that too. */
 const INGEST_ALSO_ACCEPTED = ['text/plain']
 
-async function answer<S>(ctx: ServerContext<S>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  applyCors(req, res, ctx.corsOrigins)
-  if (isPreflight(req)) return answerPreflight(req, res, ctx.corsOrigins)
+/** What the server knows of itself once listening: the Host values and origins that name it. */
+interface Self {
+  hosts: Set<string>
+  origins: string[]
+}
 
+/** The Host values (`name:port`) and origins (`http://name:port`) that name a server listening on `port`. */
+function selfOf(port: number, host: string): Self {
+  const names = new Set([...LOOPBACK_NAMES, host.includes(':') ? `[${host}]` : host])
+  const hosts = new Set<string>()
+  const origins: string[] = []
+  for (const name of names) {
+    hosts.add(`${name}:${port}`)
+    if (port === 80) hosts.add(name)
+    origins.push(`http://${name}:${port}`)
+  }
+  return { hosts, origins }
+}
+
+/**
+ * Refuses a request not addressed to this server by one of its loopback names (DNS rebinding: a web page whose name
+ * resolves to 127.0.0.1 sends its own name as Host), and a browser request that writes from an origin not allowed.
+ */
+function checkCaller<S>(ctx: ServerContext<S>, self: Self, req: http.IncomingMessage, route: Route | undefined): void {
+  const host = (req.headers.host ?? '').toLowerCase()
+  if (!self.hosts.has(host)) {
+    throw new HttpError(
+      403,
+      `This server answers requests addressed to ${[...self.hosts].join(', ')} only, not to "${
+        req.headers.host ?? ''
+      }".`,
+      { logMessage: 'The Host header does not name this server.' }
+    )
+  }
+  const origin = req.headers.origin
+  const writes = route !== undefined && route.kind !== 'manifest'
+  if (writes && origin !== undefined && !ctx.corsOrigins.includes(origin)) {
+    throw new HttpError(
+      403,
+      `Requests from pages at ${origin} are refused: only the Actions Tester and this server's own pages may call it.`,
+      { logMessage: 'The Origin is not allowed.' }
+    )
+  }
+}
+
+interface ServerState<S> {
+  ctx: ServerContext<S>
+  ingestion: Ingestion<S>
+  self?: Self
+  closing: boolean
+}
+
+async function answer<S>(state: ServerState<S>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const { ctx, ingestion } = state
   const method = req.method ?? 'GET'
   // As Express does by default, a trailing slash names the same route.
   const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/(.)\/$/, '$1')
   let route: Route | undefined
   try {
+    if (state.self) checkCaller(ctx, state.self, req, undefined)
+    applyCors(req, res, ctx.corsOrigins)
+    if (isPreflight(req)) return answerPreflight(req, res, ctx.corsOrigins)
     route = resolveRoute(ctx, method, path)
+    if (state.self) checkCaller(ctx, state.self, req, route)
+    if (state.closing) throw new HttpError(503, 'The server is stopping.', { headers: { connection: 'close' } })
     switch (route.kind) {
       case 'manifest':
         return sendJson(res, 200, manifest(ctx))
       case 'authenticate':
         return sendJson(res, 200, await authenticate(ctx, await readJsonBody(req)))
+      case 'refreshAccessToken': {
+        const refreshed = await refreshAccessToken(ctx, await readJsonBody(req))
+        return sendJson(res, refreshed.status, refreshed.body)
+      }
       case 'action':
         return sendJson(res, 200, await runAction(ctx, route.actionKey, await readJsonBody(req)))
       case 'ingest': {
-        const body = await readJsonBody(req, INGEST_ALSO_ACCEPTED)
-        return sendJson(res, 200, await ingest(ctx, route.path, body, req.headers.authorization))
+        const limit = ingestion.bodyLimit(route.path)
+        const body = await readJsonBody(req, { alsoAccepted: INGEST_ALSO_ACCEPTED, limit })
+        return sendJson(res, 200, ingestion.accept(route.path, body, req.headers.authorization))
       }
     }
   } catch (error) {
@@ -125,9 +202,11 @@ async function answer<S>(ctx: ServerContext<S>, req: http.IncomingMessage, res: 
       ctx.log({ level: 'warn', msg: 'request refused', method, path, status: error.status, error: error.logMessage })
       return sendJson(res, error.status, errorBody(route?.kind, error), error.headers)
     }
-    ctx.log({ level: 'error', msg: 'request failed', method, path, error: (error as Error)?.stack ?? String(error) })
+    const message = (error as Error)?.message ?? String(error)
+    const stack = typeof (error as Error)?.stack === 'string' ? (error as Error).stack?.split('\n').slice(1, 8) : []
+    ctx.log({ level: 'error', msg: 'request failed', method, path, error: redactReason(message), stack })
     if (res.headersSent) return void res.destroy()
-    sendJson(res, 500, { error: `The server failed on this request: ${(error as Error)?.message ?? String(error)}` })
+    sendJson(res, 500, { error: `The server failed on this request: ${message}` })
   }
 }
 
@@ -137,55 +216,66 @@ export function createActionsServer<S = WoopraSettings>(options: ActionsServerOp
   const ctx = createContext<S>({
     definition: options.destination ?? (woopra as unknown as DestinationDefinition<S>),
     directoryName: options.directoryName ?? 'woopra',
-    log: devPage.recordLog(options.log ?? jsonLineLogger()),
+    log: devPage.recordLog(safeLogger(options.log ?? jsonLineLogger())),
+    onDryRunRequest: devPage.recordDryRun,
     dryRun: options.dryRun ?? false,
     logPayloads: options.logPayloads ?? false,
     ingestSettings: options.settings,
     writeKey: options.writeKey,
     corsOrigins: options.corsOrigins ?? ACTIONS_TESTER_ORIGINS
   })
+  const state: ServerState<S> = { ctx, ingestion: new Ingestion(ctx, options.delivery), closing: false }
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS
   const inFlight = new Set<http.ServerResponse>()
-  let closing: Promise<void> | undefined
+  let closed: Promise<{ undelivered: number }> | undefined
 
   const httpServer = http.createServer((req, res) => {
     inFlight.add(res)
     res.once('close', () => {
       inFlight.delete(res)
       // Once closing, a connection whose request is answered is idle: end it so that close() can complete.
-      if (closing) httpServer.closeIdleConnections()
+      if (state.closing) httpServer.closeIdleConnections()
     })
-    if (closing) res.setHeader('connection', 'close')
-    void (devPage.handles(req) ? devPage.answer(ctx, req, res) : answer(ctx, req, res))
+    if (state.closing) res.setHeader('connection', 'close')
+    void (devPage.handles(req) ? devPage.answer(ctx, req, res) : answer(state, req, res))
   })
+
+  /** Stops taking connections and waits (bounded) for the requests in flight to be answered. */
+  const closeHttp = () =>
+    new Promise<void>((resolve, reject) => {
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close')
+      const force = setTimeout(() => httpServer.closeAllConnections(), shutdownTimeoutMs)
+      force.unref()
+      httpServer.close((error) => {
+        clearTimeout(force)
+        // Not listening (never started) is as good as closed.
+        if (error && (error as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING') reject(error)
+        else resolve()
+      })
+      httpServer.closeIdleConnections()
+    })
 
   return {
     httpServer,
     routes: routeList(ctx),
     inFlight: () => inFlight.size,
+    pendingEvents: () => state.ingestion.pending,
     listen(port = DEFAULT_PORT, host = DEFAULT_HOST) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject)
         httpServer.listen(port, host, () => {
           httpServer.off('error', reject)
           const address = httpServer.address() as AddressInfo
-          resolve(`http://${host}:${address.port}`)
+          state.self = selfOf(address.port, host)
+          for (const origin of state.self.origins) if (!ctx.corsOrigins.includes(origin)) ctx.corsOrigins.push(origin)
+          resolve(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`)
         })
       })
     },
     close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close')
-        const force = setTimeout(() => httpServer.closeAllConnections(), shutdownTimeoutMs)
-        force.unref()
-        httpServer.close((error) => {
-          clearTimeout(force)
-          if (error) reject(error)
-          else resolve()
-        })
-        httpServer.closeIdleConnections()
-      })
-      return closing
+      state.closing = true
+      closed ??= closeHttp().then(() => state.ingestion.drain(shutdownTimeoutMs))
+      return closed.then(({ undelivered }) => ({ undelivered }))
     }
   }
 }

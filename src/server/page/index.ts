@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'http'
+import type { DryRunRequest } from '../dry-run'
 import type { Logger } from '../log'
 import { bundle } from './bundles'
 import type { BundleName } from './bundles'
@@ -33,8 +34,10 @@ export interface DevPage {
   /** Whether the request is one of the page's routes (GET only). */
   handles(req: IncomingMessage): boolean
   answer(server: PageServerInfo, req: IncomingMessage, res: ServerResponse): Promise<void>
-  /** Wraps the server's logger so that the page can show the requests dry run kept and each event's outcome. */
+  /** Wraps the server's logger so that the page can show how each event's delivery ended. */
   recordLog(log: Logger): Logger
+  /** Keeps a request dry run kept from the network, for the page to show. */
+  recordDryRun(request: DryRunRequest): void
 }
 
 const SECURITY_HEADERS = {
@@ -58,6 +61,7 @@ export function createDevPage(): DevPage {
   return {
     handles: (req) => req.method === 'GET' && routeOf(req) !== undefined,
     recordLog: (log) => recent.tee(log),
+    recordDryRun: (request) => recent.keepRequest(request),
     async answer(server, req, res) {
       const route = routeOf(req)
       const refusal = refuse(req, route === 'recent')

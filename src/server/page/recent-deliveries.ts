@@ -1,9 +1,10 @@
+import type { DryRunRequest } from '../dry-run'
 import type { LogEntry, Logger } from '../log'
 
 /*
- * What the development page shows of the cloud side: the last Woopra requests dry run kept from the network, and how
- * each `/v1` event's delivery ended. Both come from the server's own log lines, read as they are written, so the
- * page needs nothing from the delivery code.
+ * What the development page shows of the cloud side: the last Woopra requests dry run kept from the network (told by
+ * the dry-run agent, in full), and how each `/v1` event's delivery ended (the server's event log lines, which carry
+ * the message ID and no payload). Kept in memory, for the loopback-only page.
  */
 
 /** A Woopra request the cloud destination built (dry run: not sent). */
@@ -42,12 +43,26 @@ export class RecentDeliveries {
 
   constructor(private readonly limit = RECENT_LIMIT) {}
 
-  /** A logger that writes to `log` and keeps the entries the page shows. */
+  /** A logger that writes to `log` and keeps the delivery outcomes the page shows. */
   tee(log: Logger): Logger {
     return (entry) => {
       log(entry)
-      this.keep(entry)
+      this.keepOutcome(entry)
     }
+  }
+
+  /** Keeps a request dry run kept from the network. */
+  keepRequest(request: DryRunRequest): void {
+    const { body } = request
+    this.push({
+      seq: ++this.lastSeq,
+      kind: 'request',
+      time: new Date().toISOString(),
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: body.length > BODY_LIMIT ? `${body.slice(0, BODY_LIMIT)}… (cut)` : body
+    })
   }
 
   /** The entries after `seq` (all that are kept for 0), oldest first, and the sequence number to ask from next. */
@@ -55,26 +70,12 @@ export class RecentDeliveries {
     return { entries: this.entries.filter((entry) => entry.seq > seq), next: this.lastSeq }
   }
 
-  private keep(entry: LogEntry): void {
+  private keepOutcome(entry: LogEntry): void {
+    if (typeof entry.messageId !== 'string') return
+    const fields = Object.entries(entry).filter(([field]) => !PAYLOAD_FIELDS.has(field))
+    const { messageId, msg } = entry
     const time = new Date().toISOString()
-    if (entry.msg === 'dry run: not sent' && typeof entry.url === 'string') {
-      const body = typeof entry.body === 'string' ? entry.body : ''
-      this.push({
-        seq: ++this.lastSeq,
-        kind: 'request',
-        time,
-        method: String(entry.method ?? 'GET'),
-        url: entry.url,
-        headers: (entry.headers as Record<string, string> | undefined) ?? {},
-        body: body.length > BODY_LIMIT ? `${body.slice(0, BODY_LIMIT)}… (cut)` : body
-      })
-      return
-    }
-    if (typeof entry.messageId === 'string') {
-      const fields = Object.entries(entry).filter(([field]) => !PAYLOAD_FIELDS.has(field))
-      const { messageId, msg } = entry
-      this.push({ ...Object.fromEntries(fields), seq: ++this.lastSeq, kind: 'outcome', time, msg, messageId })
-    }
+    this.push({ ...Object.fromEntries(fields), seq: ++this.lastSeq, kind: 'outcome', time, msg, messageId })
   }
 
   private push(entry: RecentEntry): void {

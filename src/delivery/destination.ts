@@ -1,0 +1,68 @@
+import { IntegrationError } from '@segment/actions-core'
+import type { Destination, JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
+import { LAST_RESPONSE } from './failure'
+import type { ResponseLike } from './failure'
+
+/** What actions-core reports for a subscription whose FQL does not match the event. */
+const NOT_SUBSCRIBED = 'not subscribed'
+
+type SubscriptionOutput = { output?: unknown }[] | null | undefined
+
+/**
+ * actions-core returns, rather than throws, an unusable subscription (no `subscribe`, or FQL that does not parse) as
+ * one result among the others (and reports it to onComplete with no output).
+ */
+function invalidSubscriptionMessage(results: SubscriptionOutput): string | undefined {
+  for (const result of results ?? []) {
+    const text = result?.output
+    if (typeof text !== 'string') continue
+    if (text === 'Failed to validate subscription' || text.startsWith('Invalid subscription')) return text
+  }
+  return undefined
+}
+
+/**
+ * Sends one event through `destination.onEvent` with `subscriptions`, as Segment's runtime runs a destination:
+ * 'delivered' with the actions that ran, or 'skipped' when no subscription matched. Throws the action's error, with
+ * the last Woopra response attached for classifyFailure's `Retry-After`.
+ *
+ * The destination records every response in `destination.responses` and never forgets them: this empties the list
+ * after each event. So one Destination must not serve two events at once (use one per delivery slot, or per event).
+ */
+export async function deliverThroughDestination<S>(
+  destination: Destination<S>,
+  event: SegmentEvent,
+  settings: S,
+  subscriptions: readonly Subscription[]
+): Promise<{ outcome: 'delivered' | 'skipped'; actions: string[] }> {
+  const actions: string[] = []
+  let results: SubscriptionOutput
+  destination.responses.length = 0
+  try {
+    results = await destination.onEvent(
+      event,
+      { ...(settings as unknown as JSONObject), subscriptions: subscriptions as unknown as JSONObject[] },
+      {
+        onComplete: (stats) => {
+          const output = stats.output as SubscriptionOutput
+          const notSubscribed = Array.isArray(output) && output.length === 1 && output[0]?.output === NOT_SUBSCRIBED
+          if (!notSubscribed) actions.push(stats.action)
+        }
+      }
+    )
+  } catch (error) {
+    const last = destination.responses[destination.responses.length - 1]
+    if (last && typeof error === 'object' && error !== null) {
+      const response: ResponseLike = { status: last.status, headers: last.headers }
+      Object.defineProperty(error, LAST_RESPONSE, { value: response, enumerable: false, configurable: true })
+    }
+    throw error
+  } finally {
+    destination.responses.length = 0
+  }
+  const invalid = invalidSubscriptionMessage(results)
+  if (invalid !== undefined) {
+    throw new IntegrationError(`A subscription is unusable: ${invalid}`, 'INVALID_SUBSCRIPTION', 400)
+  }
+  return { outcome: actions.length > 0 ? 'delivered' : 'skipped', actions }
+}

@@ -1,0 +1,10 @@
+// One delivery engine for every way this package sends events to Woopra: the local server's background delivery of
+// `/v1` events and `npm run replay`. Bounded concurrency, order per visitor, retries with backoff, a result per job.
+
+export { Delivery, DeliveryClosedError, DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS } from './delivery'
+export { classifyFailure, isRetryableStatus, parseRetryAfter } from './failure'
+export type { ResponseLike } from './failure'
+export { deliverThroughDestination } from './destination'
+export { visitorKey } from './visitor-key'
+export { integrationEnabled } from './integrations'
+export type { DeliveryOptions, DeliveryOutcome, DeliveryResult, FailureSummary, Timers } from './types'

@@ -1,0 +1,151 @@
+import { createReadStream, promises as fs } from 'fs'
+import path from 'path'
+import { createGunzip } from 'zlib'
+import type { Readable } from 'stream'
+import { jsonArrayElements, jsonLines } from './records'
+import type { RawRecord } from './records'
+
+// Where events come from: files, folders (recursively, in name order) and standard input; plain or gzipped (told by
+// the content, not the name); JSON lines or one JSON array (told by the first character).
+
+export const STDIN = '-'
+
+export interface Source {
+  /** The path as given or found (its absolute form keys the checkpoint), or '-' for standard input. */
+  name: string
+  /** Size on disk (compressed size for gzip), when known. */
+  bytes?: number
+}
+
+/** Thrown for an input that does not exist or cannot be listed. */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'InputError'
+  }
+}
+
+function isHidden(name: string): boolean {
+  return name.startsWith('.')
+}
+
+/** Every file under the inputs, in a stable order: the inputs as given, folders walked in name order. */
+export async function listSources(inputs: readonly string[]): Promise<Source[]> {
+  const sources: Source[] = []
+  const walk = async (file: string, given: boolean): Promise<void> => {
+    let stat
+    try {
+      stat = await fs.stat(file)
+    } catch (error) {
+      throw new InputError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    }
+    if (stat.isDirectory()) {
+      const entries = (await fs.readdir(file)).filter((name) => !isHidden(name)).sort()
+      for (const entry of entries) await walk(path.join(file, entry), false)
+    } else if (stat.isFile() || given) {
+      sources.push({ name: file, bytes: stat.isFile() ? stat.size : undefined })
+    }
+  }
+  for (const input of inputs) {
+    if (input === STDIN) sources.push({ name: STDIN })
+    else await walk(input, true)
+  }
+  return sources
+}
+
+/** The checkpoint's name for a source: its absolute path, or '-'. */
+export function sourceKey(source: Source): string {
+  return source.name === STDIN ? STDIN : path.resolve(source.name)
+}
+
+/**
+ * The records of one source. `onBytes` is called with the number of raw (compressed) bytes read as reading goes,
+ * for the progress. Errors of the source itself (unreadable, corrupt gzip, a broken JSON array) are thrown after the
+ * records read before them.
+ */
+export async function* readRecords(
+  source: Source,
+  onBytes: (bytes: number) => void,
+  stdin: Readable = process.stdin
+): AsyncGenerator<RawRecord> {
+  const raw: Readable = source.name === STDIN ? stdin : createReadStream(source.name, { highWaterMark: 256 * 1024 })
+  const counted = countBytes(raw, onBytes)
+  const first = await counted.next()
+  if (first.done) return
+  const head = first.value
+  const rest = prepend(head, counted)
+  let decompressed: AsyncIterable<Buffer> = rest
+  let gunzip: ReturnType<typeof createGunzip> | undefined
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    gunzip = createGunzip()
+    decompressed = pipeInto(rest, gunzip)
+  }
+  const text = peekFirstCharacter(decompressed)
+  try {
+    const firstChar = await text.first
+    yield* firstChar === '[' ? jsonArrayElements(text.chunks) : jsonLines(text.chunks)
+  } finally {
+    if (raw !== stdin) raw.destroy()
+    gunzip?.destroy()
+  }
+}
+
+async function* countBytes(stream: Readable, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)
+    onBytes(buffer.length)
+    yield buffer
+  }
+}
+
+async function* prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield head
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value
+}
+
+/** Writes `input` into a transform (respecting its back-pressure) and yields what comes out. */
+async function* pipeInto(
+  input: AsyncIterable<Buffer>,
+  transform: ReturnType<typeof createGunzip>
+): AsyncGenerator<Buffer> {
+  let failure: unknown
+  const feeding = (async () => {
+    try {
+      for await (const chunk of input) {
+        if (!transform.write(chunk)) await new Promise((resolve) => transform.once('drain', resolve))
+      }
+      transform.end()
+    } catch (error) {
+      failure = error
+      transform.destroy(error as Error)
+    }
+  })()
+  try {
+    for await (const chunk of transform) yield chunk as Buffer
+  } finally {
+    await feeding.catch(() => undefined)
+  }
+  if (failure) throw failure
+}
+
+/** The first non-whitespace character of a byte stream (after a UTF-8 BOM), and the stream unchanged. */
+function peekFirstCharacter(input: AsyncIterable<Buffer>): { first: Promise<string>; chunks: AsyncIterable<Buffer> } {
+  const iterator = input[Symbol.asyncIterator]()
+  const seen: Buffer[] = []
+  const first = (async () => {
+    for (;;) {
+      const next = await iterator.next()
+      if (next.done) return ''
+      seen.push(next.value)
+      const text = next.value.toString('latin1').replace(/^\xef\xbb\xbf/, '')
+      const match = /\S/.exec(text)
+      if (match) return match[0]
+    }
+  })()
+  async function* chunks(): AsyncGenerator<Buffer> {
+    await first
+    for (const chunk of seen) yield chunk
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value
+  }
+  return { first, chunks: chunks() }
+}
