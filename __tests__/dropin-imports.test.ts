@@ -1,7 +1,7 @@
 import fs from 'fs'
 import os from 'os'
 import path from 'path'
-import { findEscapingImports } from '../src/tools/dropin-imports'
+import { findEscapingImports, WEB_IMPORT_RULES } from '../src/tools/dropin-imports'
 
 // The static half of check:dropin, on a fixture tree shaped like the monorepo's destination-actions/src.
 
@@ -51,6 +51,55 @@ describe('findEscapingImports', () => {
       {
         file: path.join('send', 'index.ts'),
         specifier: '../../lib/test-data',
+        reason: 'the relative path leaves the destination folder'
+      }
+    ])
+  })
+})
+
+describe('findEscapingImports with the web package rules', () => {
+  let root: string
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'web-imports-'))
+    fs.mkdirSync(path.join(root, 'src', 'send', '__tests__'), { recursive: true })
+  })
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }))
+
+  const write = (file: string, source: string) => fs.writeFileSync(path.join(root, 'src', file), source)
+
+  it("allows the runtime's public subpaths and actions-core, and analytics-next and nock from tests", () => {
+    write(
+      'index.ts',
+      "import { browserDestination } from '@segment/browser-destination-runtime/shim'\nimport type { BrowserDestinationDefinition } from '@segment/browser-destination-runtime/types'\nimport { defaultValues } from '@segment/actions-core'\n"
+    )
+    write('send/index.ts', "import { loadScript } from '@segment/browser-destination-runtime/load-script'\n")
+    write('test-utilities.ts', "import { Analytics } from '@segment/analytics-next'\n")
+    write(
+      'send/__tests__/index.test.ts',
+      "import nock from 'nock'\nimport { Context } from '@segment/analytics-next'\n"
+    )
+    expect(findEscapingImports(root, WEB_IMPORT_RULES)).toEqual([])
+  })
+
+  it("reports the runtime's root and private files, analytics-next outside tests, and the monorepo's test-data", () => {
+    write(
+      'index.ts',
+      "import * as runtime from '@segment/browser-destination-runtime'\nimport { x } from '@segment/browser-destination-runtime/dist/cjs/plugin'\nimport { Analytics } from '@segment/analytics-next'\n"
+    )
+    write('send/__tests__/index.test.ts', "import { generateTestData } from '../../../../lib/test-data'\n")
+    const runtimeOnly =
+      'only @segment/actions-core, @segment/browser-destination-runtime/types, @segment/browser-destination-runtime/shim, @segment/browser-destination-runtime/load-script, @segment/browser-destination-runtime/resolve-when, @segment/browser-destination-runtime/plugin may be imported'
+    expect(findEscapingImports(root, WEB_IMPORT_RULES)).toEqual([
+      { file: path.join('src', 'index.ts'), specifier: '@segment/browser-destination-runtime', reason: runtimeOnly },
+      {
+        file: path.join('src', 'index.ts'),
+        specifier: '@segment/browser-destination-runtime/dist/cjs/plugin',
+        reason: runtimeOnly
+      },
+      { file: path.join('src', 'index.ts'), specifier: '@segment/analytics-next', reason: runtimeOnly },
+      {
+        file: path.join('src', 'send', '__tests__', 'index.test.ts'),
+        specifier: '../../../../lib/test-data',
         reason: 'the relative path leaves the destination folder'
       }
     ])

@@ -263,13 +263,16 @@ export function destinationMetadata(slug: string, definition: AnyDestinationDefi
   }
 }
 
-/** The metadata.json of a destination folder, as its path and exact content, without writing anything. */
-export function metadataFile(destinationDir: string): { path: string; content: string } {
-  const definition = loadDestination(destinationDir)
+/**
+ * The metadata.json of a destination, as its path and exact content, without writing anything. `entry` holds its
+ * index.ts; `root` is the folder the file goes in and, without a slug, names it (a web package keeps index.ts in src/).
+ */
+export function metadataFile(entry: string, root = entry): { path: string; content: string } {
+  const definition = loadDestination(entry)
   // The CLI names a destination by its slug, else by its folder.
-  const slug = definition.slug ?? path.basename(path.resolve(destinationDir))
+  const slug = definition.slug ?? path.basename(path.resolve(root))
   return {
-    path: path.join(destinationDir, 'metadata.json'),
+    path: path.join(root, 'metadata.json'),
     content: JSON.stringify(destinationMetadata(slug, definition), null, 2) + '\n'
   }
 }

@@ -4,8 +4,8 @@ import { settingsOf } from './load-destination'
 import type { AnyDestinationDefinition } from './load-destination'
 
 // The static checks of the actions CLI's `validate` and `validate-secret-fields` commands, for any destination
-// definition. The monorepo fails CI on some of them and only prints the others; this package fails on all of them,
-// and says which ones the monorepo would merely warn about.
+// definition. The monorepo fails CI on some of them (errors) and only prints the others (warnings); so does this
+// package's `npm run validate`.
 
 export type ProblemSeverity = 'error' | 'warning'
 
@@ -167,6 +167,30 @@ function secretSettingProblems(definition: AnyDestinationDefinition): Definition
       severity: 'warning' as const,
       message: `The setting "${key}" looks like a secret but has type "${setting.type}": make it \`type: 'password'\`.`
     }))
+}
+
+/**
+ * A web definition added to the cloud definition it shares an identity with, as the CLI's manifest merges a browser
+ * and a cloud destination registered under one metadata id (amplitude-plugins into Amplitude (Actions)): the web
+ * actions join the cloud actions, so cloud presets may name them; an action key used by both is an error there.
+ */
+export function mergeWebIntoCloud(
+  cloud: AnyDestinationDefinition,
+  web: AnyDestinationDefinition
+): { definition: AnyDestinationDefinition; problems: DefinitionProblem[] } {
+  const problems: DefinitionProblem[] = []
+  const actions = { ...cloud.actions }
+  for (const [actionKey, action] of Object.entries(web.actions)) {
+    if (actionKey in actions) {
+      problems.push({
+        severity: 'error',
+        message: `Could not merge browser + cloud actions because there is already an action with the same key "${actionKey}".`
+      })
+      continue
+    }
+    actions[actionKey] = action
+  }
+  return { definition: { ...cloud, actions }, problems }
 }
 
 /** Every problem the monorepo's static checks would find in a destination definition. */

@@ -1,4 +1,3 @@
-import { defaultValues, IntegrationError } from '@segment/actions-core'
 import type {
   BrowserDestinationDefinition,
   BrowserDestinationDependencies
@@ -6,6 +5,7 @@ import type {
 import { browserDestination } from '@segment/browser-destination-runtime/shim'
 import type { Settings } from './generated-types'
 import { applySettings, destinationSettings } from './settings'
+import { defaultMapping } from './mappings'
 import { installStub, TRACKER_SCRIPT_URL, woopraGlobals } from './woopra-tracker'
 import type { WoopraTracker } from './woopra-tracker'
 import identifyUser from './identifyUser'
@@ -16,6 +16,11 @@ import trackPageView from './trackPageView'
 const POLL_INTERVAL_MS = 100
 const START_DEADLINE_MS = 10000
 
+/** The tracker script loaded but never replaced the stub. (An Error of its own: see mappings.ts on actions-core.) */
+export class TrackerNotStartedError extends Error {
+  name = 'TrackerNotStartedError'
+}
+
 /**
  * Waits until w.js has replaced the stub with a live tracker (`loaded`). w.js starts as it runs, before its load event,
  * so this is normally immediate; a script that loads but never starts (a blocker's empty stand-in) fails the load.
@@ -25,7 +30,7 @@ async function trackerStarted(deps: BrowserDestinationDependencies): Promise<Woo
   await deps.resolveWhen(() => woopraGlobals().woopra?.loaded === true || Date.now() > deadline, POLL_INTERVAL_MS)
   const tracker = woopraGlobals().woopra
   if (tracker?.loaded !== true) {
-    throw new IntegrationError(`Woopra's tracker (${TRACKER_SCRIPT_URL}) loaded but did not start.`, 'NOT_STARTED', 503)
+    throw new TrackerNotStartedError(`Woopra's tracker (${TRACKER_SCRIPT_URL}) loaded but did not start.`)
   }
   return tracker
 }
@@ -42,21 +47,21 @@ export const destination: BrowserDestinationDefinition<Settings, WoopraTracker> 
       name: 'Page Calls',
       subscribe: 'type = "page"',
       partnerAction: 'trackPageView',
-      mapping: defaultValues(trackPageView.fields),
+      mapping: defaultMapping(trackPageView.fields),
       type: 'automatic'
     },
     {
       name: 'Identify Calls',
       subscribe: 'type = "identify"',
       partnerAction: 'identifyUser',
-      mapping: defaultValues(identifyUser.fields),
+      mapping: defaultMapping(identifyUser.fields),
       type: 'automatic'
     },
     {
       name: 'Track Calls',
       subscribe: 'type = "track"',
       partnerAction: 'trackEvent',
-      mapping: defaultValues(trackEvent.fields),
+      mapping: defaultMapping(trackEvent.fields),
       type: 'automatic'
     }
   ],

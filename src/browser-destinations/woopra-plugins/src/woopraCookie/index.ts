@@ -29,13 +29,12 @@ function carriesCookie(woopra: unknown): boolean {
 }
 
 /**
- * Whether the cookie may be added without changing where the event goes: `integrations.Woopra` set to false (or 0)
+ * Whether the cookie may be added without changing where the event goes: a falsy `integrations.Woopra` (false, 0)
  * switches Woopra off for the event, and with `All: false` an added `Woopra` object would switch it on.
  */
 function mayAddCookie(integrations: Record<string, unknown> | undefined): boolean {
   const woopra = integrations?.Woopra
-  const switchedOff = woopra !== undefined && woopra !== null && woopra !== true && typeof woopra !== 'object'
-  if (switchedOff) return false
+  if (woopra !== undefined && woopra !== null && !woopra) return false
   return integrations?.All !== false || Boolean(woopra)
 }
 

@@ -8,7 +8,7 @@ import type { Plugin } from '@segment/analytics-next'
 import type { Subscription } from '@segment/browser-destination-runtime/types'
 import woopraWebDestination, { destination } from '../index'
 import { configCalls } from '../settings'
-import { pageTracker, recordingTracker, resetPage, standInTrackerScript } from './__helpers__/woopra-stand-in'
+import { createPlugins, pageTracker, recordingTracker, resetPage, standInTrackerScript } from '../test-utilities'
 
 jest.setTimeout(30000)
 
@@ -25,7 +25,7 @@ const trackSubscription: Subscription = {
 }
 
 async function loadedPlugin(settings: Record<string, unknown>): Promise<Plugin> {
-  const [plugin] = (await woopraWebDestination({ ...settings, subscriptions: [trackSubscription] })) as Plugin[]
+  const [plugin] = await createPlugins(woopraWebDestination, settings, [trackSubscription])
   await plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))
   return plugin
 }
@@ -76,15 +76,53 @@ describe('initialize', () => {
 
   it('rejects the load when the script fails to load (blocked or unreachable)', async () => {
     nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(404, 'blocked')
-    const [plugin] = (await woopraWebDestination({
-      domain: 'example.com',
-      subscriptions: [trackSubscription]
-    })) as Plugin[]
+    // jsdom reports the failed resource on the console, as a browser does.
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined)
+    const [plugin] = await createPlugins(woopraWebDestination, { domain: 'example.com' }, [trackSubscription])
 
     await expect(plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))).rejects.toThrow(
       'Failed to load https://static.woopra.com/w.js'
     )
     expect(plugin.isLoaded()).toBe(false)
+    expect(consoleError).toHaveBeenCalled()
+    consoleError.mockRestore()
+  })
+
+  it('fails only itself when the script is blocked: analytics and its other plugins go on', async () => {
+    nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(404, 'blocked')
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined)
+    // analytics-next reports a destination that failed to load with console.warn.
+    let reportFailure: (message: string) => void = () => undefined
+    const failureReported = new Promise<string>((resolve) => (reportFailure = resolve))
+    const consoleWarn = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+      reportFailure(args.map(String).join(' '))
+    })
+    const [plugin] = await createPlugins(woopraWebDestination, { domain: 'example.com' }, [trackSubscription])
+    const seen: string[] = []
+    const otherPlugin: Plugin = {
+      name: 'Other Enrichment',
+      type: 'enrichment',
+      version: '1.0.0',
+      isLoaded: () => true,
+      load: async () => undefined,
+      track: (ctx) => {
+        seen.push(String(ctx.event.event))
+        return ctx
+      }
+    }
+    const analytics = new Analytics({ writeKey: 'w_123' })
+
+    await analytics.register(plugin, otherPlugin)
+    const ctx = await analytics.track('Still Tracked')
+
+    expect(seen).toEqual(['Still Tracked'])
+    expect(ctx.event.event).toBe('Still Tracked')
+    expect(await failureReported).toContain(
+      'Woopra Web (Actions) trackEvent Error: Failed to load https://static.woopra.com/w.js'
+    )
+    expect(plugin.isLoaded()).toBe(false)
+    consoleWarn.mockRestore()
+    consoleError.mockRestore()
   })
 
   it('rejects the load when the script loads but Woopra never starts', async () => {

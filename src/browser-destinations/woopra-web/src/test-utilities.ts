@@ -1,3 +1,9 @@
+// Test helpers (kept out of __tests__ so that Jest does not take them for a test file, as heap-web does).
+import type { JSONValue } from '@segment/actions-core'
+import { Analytics, Context } from '@segment/analytics-next'
+import type { Plugin } from '@segment/analytics-next'
+import type { PluginFactory, Subscription } from '@segment/browser-destination-runtime/types'
+
 // A recording stand-in for Woopra's tracker, for tests without a browser: an object whose every method records its
 // call and returns itself (as the live tracker does), and a stand-in for w.js that behaves as the real script does
 // when it runs: it replaces each registered stub with a live instance, replays the queued `config` calls, writes the
@@ -40,9 +46,10 @@ export function recordingTracker(cookie?: string): RecordingTracker {
 
 /** What the stand-in w.js does when it runs in the page. Runs as page script text, so it uses nothing from outside. */
 function startStandInTracker(cookieValue: string) {
-  /* eslint-disable @typescript-eslint/no-explicit-any -- page script over untyped globals */
-  const page = window as any
-  const registry = page._w || page.__woo
+  type Call = [string, ...unknown[]]
+  type Tracker = Record<string, unknown> & { calls: Call[] }
+  const page = window as unknown as Record<string, unknown>
+  const registry = (page._w || page.__woo) as Record<string, { _e?: Call[] }> | undefined
   if (!registry) return
   const methods = [
     'call',
@@ -57,26 +64,26 @@ function startStandInTracker(cookieValue: string) {
     'visit'
   ]
   for (const name of Object.keys(registry)) {
-    const queue: any[][] = (registry[name] && registry[name]._e) || []
-    const options: Record<string, any> = {}
-    const tracker: any = { loaded: false, calls: [] }
-    for (const method of methods) {
-      tracker[method] = (...args: any[]) => {
-        tracker.calls.push([method, ...args])
-        if (method === 'config' && typeof args[0] === 'string') options[args[0]] = args[1]
-        return tracker
-      }
+    const queue: Call[] = registry[name]?._e ?? []
+    const options: Record<string, unknown> = {}
+    const tracker: Tracker = { loaded: false, calls: [] }
+    const record = (method: string, args: unknown[]) => {
+      tracker.calls.push([method, ...args])
+      if (method === 'config' && typeof args[0] === 'string') options[args[0]] = args[1]
+      return tracker
     }
+    for (const method of methods) tracker[method] = (...args: unknown[]) => record(method, args)
     page[name] = tracker
-    for (const [method, ...args] of queue) if (method === 'config') tracker.config(...args)
+    for (const [method, ...args] of queue) if (method === 'config') record(method, args)
     tracker.cookie = cookieValue
-    document.cookie = `${options.cookie_name || 'wooTracker'}=${cookieValue}; path=${options.cookie_path || '/'}`
+    document.cookie = `${String(options.cookie_name ?? 'wooTracker')}=${cookieValue}; path=${String(
+      options.cookie_path ?? '/'
+    )}`
     setTimeout(() => {
-      for (const [method, ...args] of queue) if (method !== 'config') tracker[method](...args)
+      for (const [method, ...args] of queue) if (method !== 'config') record(method, args)
     }, 1)
     tracker.loaded = true
   }
-  /* eslint-enable @typescript-eslint/no-explicit-any */
 }
 
 /** The text of the stand-in w.js, writing the given cookie value. */
@@ -102,4 +109,33 @@ export function resetPage(): void {
   document.head.innerHTML = ''
   document.body.innerHTML = ''
   document.head.appendChild(document.createElement('script'))
+}
+
+/** The plugins a destination factory builds for these settings and subscriptions. */
+export async function createPlugins(
+  factory: PluginFactory,
+  settings: Record<string, unknown>,
+  subscriptions: Subscription[]
+): Promise<Plugin[]> {
+  // Runtime 1.6.0 types the settings as JSON and the result as one plugin or several; it always returns a list.
+  return (await factory({ ...settings, subscriptions } as unknown as JSONValue)) as Plugin[]
+}
+
+/**
+ * Puts a recording tracker on the page (as if Woopra's script had already run), then builds and loads the plugins:
+ * the destination configures that tracker and hands it to every action.
+ */
+export async function pluginsWithTracker(
+  factory: PluginFactory,
+  subscriptions: Subscription[],
+  settings: Record<string, unknown> = { domain: 'example.com' }
+): Promise<{ plugins: Plugin[]; tracker: RecordingTracker; analytics: Analytics }> {
+  const tracker = recordingTracker('Zx81Qa7Lm0Pw')
+  ;(window as unknown as { woopra: RecordingTracker }).woopra = tracker
+  const plugins = await createPlugins(factory, settings, subscriptions)
+  const analytics = new Analytics({ writeKey: 'w_123' })
+  for (const plugin of plugins) await plugin.load(Context.system(), analytics)
+  // Only what the actions do is of interest: forget the configuration.
+  tracker.calls.length = 0
+  return { plugins, tracker, analytics }
 }

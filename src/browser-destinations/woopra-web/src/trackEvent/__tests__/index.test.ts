@@ -1,0 +1,85 @@
+/**
+ * @jest-environment jsdom
+ * @jest-environment-options {"url": "https://shop.example.com/checkout"}
+ */
+import { defaultValues } from '@segment/actions-core'
+import { Context } from '@segment/analytics-next'
+import woopraWebDestination, { destination } from '../../index'
+import { pluginsWithTracker, resetPage } from '../../test-utilities'
+
+const defaultSubscription = {
+  partnerAction: 'trackEvent',
+  name: 'Track Calls',
+  enabled: true,
+  subscribe: 'type = "track"',
+  mapping: defaultValues(destination.actions.trackEvent.fields)
+}
+
+beforeEach(() => {
+  resetPage()
+})
+
+describe('trackEvent', () => {
+  it('is the automatic preset for track calls, with the default mapping', () => {
+    expect(destination.presets).toContainEqual({
+      name: 'Track Calls',
+      subscribe: 'type = "track"',
+      partnerAction: 'trackEvent',
+      mapping: defaultSubscription.mapping,
+      type: 'automatic'
+    })
+  })
+
+  it('tracks the event with its properties and an explicit options argument', async () => {
+    const { plugins, tracker, analytics } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const ctx = await analytics.track('Order Completed', { total: 30.5, currency: 'EUR', items: [{ sku: 'A1' }] })
+
+    await plugins[0].track?.(ctx)
+
+    expect(tracker.calls).toEqual([
+      ['track', 'Order Completed', { total: 30.5, currency: 'EUR', items: [{ sku: 'A1' }] }, {}]
+    ])
+  })
+
+  it('keeps properties named like tracker options as properties', async () => {
+    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const properties = { timeout: 5, callback: 'cb', queue: 'q', lifecycle: 'page', useBeacon: false, retrack: true }
+
+    await plugins[0].track?.(new Context({ type: 'track', event: 'Video Played', properties }))
+
+    expect(tracker.calls).toEqual([['track', 'Video Played', properties, {}]])
+    // The options argument is its own object, never the properties.
+    expect(tracker.calls[0][3]).not.toBe(tracker.calls[0][2])
+  })
+
+  it('sends an empty properties object for an event without properties', async () => {
+    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+
+    await plugins[0].track?.(new Context({ type: 'track', event: 'Logged Out' }))
+
+    expect(tracker.calls).toEqual([['track', 'Logged Out', {}, {}]])
+  })
+
+  it('follows a custom mapping', async () => {
+    const custom = {
+      ...defaultSubscription,
+      mapping: {
+        event_name: { '@template': 'Shop {{event}}' },
+        properties: { plan: { '@path': '$.properties.tier' }, source: 'web' }
+      }
+    }
+    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [custom])
+
+    await plugins[0].track?.(new Context({ type: 'track', event: 'Upgraded', properties: { tier: 'pro', price: 10 } }))
+
+    expect(tracker.calls).toEqual([['track', 'Shop Upgraded', { plan: 'pro', source: 'web' }, {}]])
+  })
+
+  it('does nothing for events its subscription does not match', async () => {
+    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+
+    await plugins[0].page?.(new Context({ type: 'page', name: 'Home', properties: {} }))
+
+    expect(tracker.calls).toEqual([])
+  })
+})

@@ -1,0 +1,110 @@
+/**
+ * @jest-environment jsdom
+ * @jest-environment-options {"url": "https://shop.example.com/docs/intro?ref=ad"}
+ */
+import { defaultValues } from '@segment/actions-core'
+import { Context } from '@segment/analytics-next'
+import woopraWebDestination, { destination } from '../../index'
+import { pluginsWithTracker, resetPage } from '../../test-utilities'
+
+const defaultSubscription = {
+  partnerAction: 'trackPageView',
+  name: 'Page Calls',
+  enabled: true,
+  subscribe: 'type = "page"',
+  mapping: defaultValues(destination.actions.trackPageView.fields)
+}
+
+/** The page properties analytics.js records on this page. */
+const PAGE = {
+  path: '/docs/intro',
+  referrer: '',
+  search: '?ref=ad',
+  url: 'https://shop.example.com/docs/intro?ref=ad'
+}
+
+beforeEach(() => {
+  resetPage()
+  document.title = 'Intro – Docs'
+})
+
+describe('trackPageView', () => {
+  it('is the automatic preset for page calls, with the default mapping', () => {
+    expect(destination.presets).toContainEqual({
+      name: 'Page Calls',
+      subscribe: 'type = "page"',
+      partnerAction: 'trackPageView',
+      mapping: defaultSubscription.mapping,
+      type: 'automatic'
+    })
+  })
+
+  it('tracks a pv titled "category name", with the page URL and every page property', async () => {
+    const { plugins, tracker, analytics } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const ctx = await analytics.page('Docs', 'Intro', { plan: 'pro' })
+
+    await plugins[0].page?.(ctx)
+
+    expect(tracker.calls).toEqual([
+      ['track', 'pv', { ...PAGE, title: 'Docs Intro', name: 'Intro', category: 'Docs', plan: 'pro' }, {}]
+    ])
+  })
+
+  it('titles a page with a name only by its name', async () => {
+    const { plugins, tracker, analytics } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+
+    await plugins[0].page?.(await analytics.page('Pricing'))
+
+    expect(tracker.calls).toEqual([['track', 'pv', { ...PAGE, title: 'Pricing', name: 'Pricing' }, {}]])
+  })
+
+  it('titles an unnamed page with the document title', async () => {
+    const { plugins, tracker, analytics } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+
+    await plugins[0].page?.(await analytics.page())
+
+    expect(tracker.calls).toEqual([['track', 'pv', { ...PAGE, title: 'Intro – Docs' }, {}]])
+  })
+
+  it('falls back to the page context when the properties carry no URL or title', async () => {
+    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const event = {
+      type: 'page' as const,
+      properties: { section: 'docs' },
+      context: { page: { url: 'https://shop.example.com/a', title: 'A', path: '/a' } }
+    }
+
+    await plugins[0].page?.(new Context(event))
+
+    expect(tracker.calls).toEqual([
+      ['track', 'pv', { section: 'docs', url: 'https://shop.example.com/a', title: 'A' }, {}]
+    ])
+  })
+
+  it('keeps a page property named timeout as a property', async () => {
+    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+
+    await plugins[0].page?.(new Context({ type: 'page', name: 'Home', properties: { timeout: 1, url: '/' } }))
+
+    expect(tracker.calls).toEqual([['track', 'pv', { timeout: 1, url: '/', title: 'Home' }, {}]])
+  })
+
+  it('follows a custom mapping', async () => {
+    const custom = {
+      ...defaultSubscription,
+      mapping: {
+        page_url: { '@path': '$.properties.canonical' },
+        page_title: { '@path': '$.properties.heading' },
+        properties: { section: { '@path': '$.properties.section' } }
+      }
+    }
+    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [custom])
+    const properties = { canonical: 'https://shop.example.com/docs', heading: 'Docs', section: 'help', url: '/x' }
+
+    await plugins[0].page?.(new Context({ type: 'page', name: 'Ignored', properties }))
+
+    expect(tracker.calls).toEqual([
+      ['track', 'pv', { section: 'help', url: 'https://shop.example.com/docs', title: 'Docs' }, {}]
+    ])
+  })
+})
