@@ -22,6 +22,8 @@ const describeInBrowser = enabled ? describe : describe.skip
 const ARTIFACTS = path.join(__dirname, 'artifacts')
 const WOOPRA_SCRIPT = 'https://static.woopra.com/w.js'
 const PROJECT = 'example.com'
+/** The track event's properties as the page fills them in. */
+const EXAMPLE_TRACK_PROPERTIES = { order_id: 'A-1001', revenue: 19.99, currency: 'EUR' }
 
 jest.setTimeout(120000)
 
@@ -281,6 +283,15 @@ describeInBrowser('the development page in Chromium', () => {
     const calls = (await page.evaluate('window.woopraStandin.calls')) as StandinCall[]
     expect(calls.filter((call) => !call.fromQueue).map((call) => [call.method, call.args[0]])).toEqual([
       ['track', 'Order Completed']
+    ])
+    // With Woopra's script the page records the calls itself, on the live tracker w.js put in window.woopra.
+    const seenByPage = (await page.evaluate('window.woopraPageRecord.calls')) as StandinCall[]
+    expect(seenByPage.filter((call) => call.method !== 'config').map((call) => call.args)).toEqual([
+      ['Order Completed', EXAMPLE_TRACK_PROPERTIES, {}]
+    ])
+    expect(seenByPage.filter((call) => call.method === 'config').map((call) => call.args)).toContainEqual([
+      'domain',
+      PROJECT
     ])
     expect(problems).toEqual([])
     await page.browserContext().close()

@@ -175,8 +175,55 @@ async function loadAnalytics(): Promise<Analytics> {
 // ---------------------------------------------------------------------------------------------------------------
 // The record of each event.
 
+/** The stand-in's own record of the calls it was asked to make, else the page's record of the real tracker's. */
 function standinRecord(): StandinRecord | undefined {
-  return (window as unknown as { woopraStandin?: StandinRecord }).woopraStandin
+  const globals = window as unknown as { woopraStandin?: StandinRecord; woopraPageRecord?: StandinRecord }
+  return globals.woopraStandin ?? globals.woopraPageRecord
+}
+
+/** The tracker methods a destination calls (the stub's list); config only counts when it sets something. */
+const TRACKER_METHODS = ['call', 'cancelAction', 'config', 'identify', 'push', 'track', 'trackClick', 'trackForm']
+
+/**
+ * With Woopra's real script, records the calls made on the live tracker as the stand-in records its own: w.js
+ * assigns each tracker it creates to `window.woopra` before it replays the stub's queue, so an accessor there sees
+ * the live tracker first and wraps its methods. The stub (it has a queue, `_e`) is left alone.
+ */
+function recordRealTrackerCalls(): void {
+  const record: StandinRecord = { calls: [], requests: [] }
+  ;(window as unknown as { woopraPageRecord: StandinRecord }).woopraPageRecord = record
+  const wrapped = new WeakSet<object>()
+  let current: unknown = (window as unknown as { woopra?: unknown }).woopra
+  Object.defineProperty(window, 'woopra', {
+    configurable: true,
+    enumerable: true,
+    get: () => current,
+    set: (tracker: unknown) => {
+      current = tracker
+      if (typeof tracker !== 'object' || tracker === null || '_e' in tracker || wrapped.has(tracker)) return
+      wrapped.add(tracker)
+      const methods = tracker as Record<string, unknown>
+      for (const method of TRACKER_METHODS) {
+        const original = methods[method]
+        if (typeof original !== 'function') continue
+        methods[method] = function (this: unknown, ...args: unknown[]) {
+          const setter = method !== 'config' || args.length > 1 || typeof args[0] === 'object'
+          if (setter) record.calls.push({ instance: 'woopra', method, args: jsonValues(args), fromQueue: false })
+          return (original as (...a: unknown[]) => unknown).apply(this, args)
+        }
+      }
+    }
+  })
+}
+
+function jsonValues(args: unknown[]): unknown[] {
+  try {
+    return JSON.parse(
+      JSON.stringify(args, (_key, value: unknown) => (typeof value === 'function' ? '[function]' : value))
+    ) as unknown[]
+  } catch {
+    return args.map(String)
+  }
 }
 
 function trackerPosition(): { calls: number; requests: number } {
@@ -330,21 +377,18 @@ function trackerCell(fired: FiredEvent): HTMLElement {
   const cell = el('div', { class: 'cell tracker' })
   if (document.querySelector('script[status="error"]')) {
     cell.append(el('p', { class: 'empty' }, "Woopra's script did not load: the tracker was asked nothing."))
-  } else if (!standinRecord()) {
-    cell.append(el('p', { class: 'empty' }, "Woopra's real w.js records nothing: see DevTools → Network → woopra.com."))
   } else if (fired.trackerCalls.length === 0) {
     cell.append(el('p', { class: 'empty' }, 'No call.'))
   }
   const cookie = currentCookie()
   if (fired.kind === 'load') {
     const queued = fired.trackerCalls.filter((call) => call.fromQueue).length
+    const note = usesStandin()
+      ? `${queued} calls were queued on the snippet's stub and replayed by w.js when it started: the config calls ` +
+        "before it wrote the cookie, then the whole queue again 1 ms later, as Woopra's w.js does."
+      : "The calls Woopra's w.js made on the live tracker as it started, replaying the snippet's queue."
     cell.append(
-      el(
-        'p',
-        { class: 'note' },
-        `${queued} calls were queued on the snippet's stub and replayed by w.js when it started: the config calls ` +
-          "before it wrote the cookie, then the whole queue again 1 ms later, as Woopra's w.js does."
-      ),
+      el('p', { class: 'note' }, note),
       el('pre', { class: 'calls' }, fired.trackerCalls.map(formatCall).join('\n'))
     )
     return cell
@@ -357,7 +401,14 @@ function trackerCell(fired: FiredEvent): HTMLElement {
       paramsTable(url.searchParams, cookie)
     )
   }
+  if (!usesStandin() && fired.trackerCalls.length > 0) {
+    cell.append(el('p', { class: 'note' }, "Woopra's w.js sent these itself: see DevTools → Network → woopra.com."))
+  }
   return cell
+}
+
+function usesStandin(): boolean {
+  return (window as unknown as { woopraStandin?: unknown }).woopraStandin !== undefined
 }
 
 function paramsTable(params: URLSearchParams, cookie: string | undefined): HTMLElement {
@@ -529,6 +580,7 @@ async function start(): Promise<void> {
     location.assign(url.toString())
   })
   if (trackerSource === 'standin') answerWoopraScriptWithStandin()
+  else recordRealTrackerCalls()
   recordV1Posts()
   refreshStatus()
   const analytics = await loadAnalytics()
