@@ -1,5 +1,7 @@
 import path from 'path'
 import { spawnSync } from 'child_process'
+import { helpText, parseArguments, UsageError } from '../src/tools/cli'
+import type { ToolCommand } from '../src/tools/cli'
 
 // The npm scripts of the tools as a user runs them: --help, a wrong option, a wrong folder. Never a stack trace.
 
@@ -18,8 +20,8 @@ describe.each([
   ['validate', 'validate', "as the actions CLI's `validate` and `validate-secret-fields` commands do"],
   ['check-dropin', 'check:dropin', 'laid out like segmentio/action-destinations']
 ])('src/tools/%s.ts (npm run %s)', (file: string, script: string, summary: string) => {
-  it.each(['--help', '-h'])('prints its usage for %s and exits 0', (flag: string) => {
-    const result = tool(file, flag)
+  it('prints its usage for --help and exits 0', () => {
+    const result = tool(file, '--help')
     expect(result.status).toBe(0)
     expect(result.stderr).toBe('')
     expect(result.stdout.startsWith(`Usage: npm run ${script} -- [options] [folder...]\n`)).toBe(true)
@@ -35,12 +37,14 @@ describe.each([
       `npm run ${script}: unknown option --nope\nRun \`npm run ${script} -- --help\` for usage.\n`
     )
   })
+})
 
-  it('refuses a folder without a destination, without a stack trace', () => {
-    const result = tool(file, 'no/such/folder')
+describe('a wrong folder', () => {
+  it('is refused with what a destination folder holds, without a stack trace', () => {
+    const result = tool('types', 'no/such/folder')
     expect(result.status).toBe(2)
     expect(result.stderr).toBe(
-      `npm run ${script}: no/such/folder is not a destination folder: expected an index.ts (a cloud destination) or a package.json with src/index.ts (a web destination).\nRun \`npm run ${script} -- --help\` for usage.\n`
+      'npm run types: no/such/folder is not a destination folder: expected an index.ts (a cloud destination) or a package.json with src/index.ts (a web destination).\nRun `npm run types -- --help` for usage.\n'
     )
   })
 })
@@ -70,5 +74,45 @@ describe('an unexpected error', () => {
     const debug = tool('validate', broken, '--debug')
     expect(debug.status).toBe(1)
     expect(debug.stderr).toMatch(/^Error: this destination cannot be loaded\n\s+at /)
+  })
+})
+
+describe('parseArguments and helpText', () => {
+  const command: ToolCommand = {
+    script: 'example',
+    summary: 'Does an example.',
+    argumentsUsage: '[folder...]',
+    argumentsHelp: 'folder  where to look',
+    options: { '--check': 'write nothing' }
+  }
+
+  it.each([['-h'], ['--help'], ['help']])('asks for help with %s, wherever it stands', (flag: string) => {
+    expect(parseArguments(['a', '--check', flag, '--nope'], command)).toBe('help')
+  })
+
+  it('separates folders from known options, and refuses unknown ones', () => {
+    expect(parseArguments(['a', '--check', 'b', '--debug'], command)).toEqual({
+      paths: ['a', 'b'],
+      options: new Set(['--check', '--debug'])
+    })
+    expect(() => parseArguments(['--chek'], command)).toThrow(new UsageError('unknown option --chek'))
+  })
+
+  it('lists usage, summary, arguments, then the options with the common ones', () => {
+    expect(helpText(command)).toBe(
+      [
+        'Usage: npm run example -- [options] [folder...]',
+        '',
+        'Does an example.',
+        '',
+        'folder  where to look',
+        '',
+        'Options:',
+        '  --check     write nothing',
+        '  -h, --help  show this help and exit',
+        '  --debug     print the stack trace of an unexpected error',
+        ''
+      ].join('\n')
+    )
   })
 })

@@ -15,6 +15,8 @@ export interface RunningServer {
    * last emptied, with those lines: /v1 answers before delivery, so tests wait for the log, not for the answer.
    */
   outcomes(count: number): Promise<LogEntry[]>
+  /** Resolves with the first log line (since the logs were last emptied) that `matches`, once there is one. */
+  logged(matches: (entry: LogEntry) => boolean): Promise<LogEntry>
 }
 
 /** The log lines that end an event's story. */
@@ -62,16 +64,25 @@ export async function startServer<S>(options: ActionsServerOptions<S> = {}): Pro
       }),
     get: (path, headers = {}) => call(path, { method: 'GET', headers }),
     outcomes: (count) =>
-      new Promise((resolve) => {
-        const check = () => {
-          const done = logs.filter(isOutcome)
-          if (done.length < count) return
-          waiters.delete(check)
-          resolve(done)
-        }
-        waiters.add(check)
-        check()
-      })
+      waitFor(() => {
+        const done = logs.filter(isOutcome)
+        return done.length >= count ? done : undefined
+      }),
+    logged: (matches) => waitFor(() => logs.find(matches))
+  }
+
+  /** Resolves with what `check` finds, checking now and after each log line. */
+  function waitFor<T>(check: () => T | undefined): Promise<T> {
+    return new Promise((resolve) => {
+      const run = () => {
+        const found = check()
+        if (found === undefined) return
+        waiters.delete(run)
+        resolve(found)
+      }
+      waiters.add(run)
+      run()
+    })
   }
 }
 

@@ -1,7 +1,9 @@
 import nock from 'nock'
 import { Analytics } from '@segment/analytics-node'
-import { SETTINGS, startServer } from '../__helpers__/actions-server'
+import { SETTINGS, startServer, trackEvent, WOOPRA } from '../__helpers__/actions-server'
 import type { RunningServer } from '../__helpers__/actions-server'
+
+jest.setTimeout(60000)
 
 // Segment's own Node.js library, pointed at the server with `host`, delivers to Woopra. It posts /v1/batch with its
 // write key as Basic authorization, over the global fetch, which nock leaves alone: only Woopra is mocked.
@@ -41,6 +43,8 @@ it('delivers identify, track and page calls from @segment/analytics-node to Woop
     timestamp: at
   })
   await analytics.closeAndFlush()
+  // The server answers once it has taken the events; Woopra gets them after.
+  await running.outcomes(3)
 
   expect(failures).toEqual([])
   expect(calls.map((call) => call.path)).toEqual(['/track/identify', '/track/ce', '/track/ce'])
@@ -85,4 +89,83 @@ it('delivers identify, track and page calls from @segment/analytics-node to Woop
     ['/v1/batch', 'track', 'trackEvent', 200],
     ['/v1/batch', 'page', 'trackPageView', 200]
   ])
+})
+
+describe('against a slow Woopra', () => {
+  it('300 events in one batch: answered at once, each event reaches Woopra exactly once, the client reports success', async () => {
+    const slow = await startServer({ settings: SETTINGS, writeKey: 'wk_node' })
+    try {
+      const seen = new Map<string, number>()
+      nock(WOOPRA)
+        .get('/track/ce')
+        .query(true)
+        .times(300)
+        .delay(50)
+        .reply(200, function (uri) {
+          const event = new URL(uri, WOOPRA).searchParams.get('event') ?? ''
+          seen.set(event, (seen.get(event) ?? 0) + 1)
+          return ''
+        })
+      // One request for all 300 (flushAt), with the client's default 10 s timeout: before, the server answered after
+      // delivering them one at a time (15 s here), the client timed out and sent them again.
+      const analytics = new Analytics({ writeKey: 'wk_node', host: slow.url, flushAt: 300, flushInterval: 60000 })
+      const failures: unknown[] = []
+      analytics.on('error', (error) => failures.push(error))
+      for (let index = 0; index < 300; index++) {
+        analytics.track({ userId: `user-${index % 30}`, event: `Event ${index}` })
+      }
+      await analytics.closeAndFlush()
+      expect(failures).toEqual([])
+      expect(slow.logs.filter((entry) => entry.msg === 'request refused')).toEqual([])
+
+      await slow.outcomes(300)
+      expect(seen.size).toBe(300)
+      expect([...seen.values()].every((count) => count === 1)).toBe(true)
+      expect(slow.logs.filter((entry) => entry.msg === 'event')).toHaveLength(300)
+    } finally {
+      await slow.server.close()
+    }
+  })
+
+  it('a full queue answers 503; the client retries the whole batch and each event reaches Woopra once', async () => {
+    const full = await startServer({ settings: SETTINGS, writeKey: 'wk_node', delivery: { maxQueued: 10 } })
+    try {
+      let release: () => void = () => undefined
+      const gate = new Promise<void>((resolve) => (release = resolve))
+      const seen = new Map<string, number>()
+      nock(WOOPRA)
+        .persist()
+        .get('/track/ce')
+        .query(true)
+        .reply(async (uri) => {
+          const event = new URL(uri, WOOPRA).searchParams.get('event') ?? ''
+          seen.set(event, (seen.get(event) ?? 0) + 1)
+          await gate
+          return [200, '']
+        })
+      // Five events already wait for Woopra, held back.
+      const waiting = Array.from({ length: 5 }, (_, index) =>
+        trackEvent({ event: `Held ${index}`, messageId: `h-${index}` })
+      )
+      const headers = { authorization: `Basic ${Buffer.from('wk_node:').toString('base64')}` }
+      expect((await full.post('/v1/batch', { batch: waiting }, headers)).status).toBe(200)
+
+      // Ten more do not fit beside them: refused whole; Woopra is released once the refusal is logged.
+      const analytics = new Analytics({ writeKey: 'wk_node', host: full.url, flushAt: 10, maxRetries: 10 })
+      const failures: unknown[] = []
+      analytics.on('error', (error) => failures.push(error))
+      const refused = full.logged((entry) => entry.msg === 'request refused')
+      for (let index = 0; index < 10; index++) analytics.track({ userId: 'user-1', event: `Sent ${index}` })
+      expect(await refused).toMatchObject({ path: '/v1/batch', status: 503 })
+      release()
+      await analytics.closeAndFlush()
+
+      expect(failures).toEqual([])
+      await full.outcomes(15)
+      expect(seen.size).toBe(15)
+      expect([...seen.values()].every((count) => count === 1)).toBe(true)
+    } finally {
+      await full.server.close()
+    }
+  })
 })

@@ -10,14 +10,17 @@ import type { RunningServer } from '../__helpers__/actions-server'
 // connection may be opened.
 
 let running: RunningServer
+let verbose: RunningServer
 let tlsConnect: jest.SpyInstance
 
 beforeAll(async () => {
   running = await startServer({ settings: SETTINGS, dryRun: true })
+  verbose = await startServer({ settings: SETTINGS, dryRun: true, logPayloads: true })
 })
 
 afterAll(async () => {
   await running.server.close()
+  await verbose.server.close()
   nock.enableNetConnect('127.0.0.1')
 })
 
@@ -28,6 +31,7 @@ beforeEach(() => {
     throw new Error('Dry run opened a TLS connection')
   })
   running.logs.length = 0
+  verbose.logs.length = 0
 })
 
 afterEach(() => {
@@ -35,7 +39,7 @@ afterEach(() => {
   tlsConnect.mockRestore()
 })
 
-const dryRunLines = () => running.logs.filter((entry) => entry.msg === 'dry run: not sent')
+const dryRunLines = (server = running) => server.logs.filter((entry) => entry.msg === 'dry run: not sent')
 
 describe('dry run', () => {
   it('answers the serve route with the exchange, logs the request as one line and sends nothing', async () => {
@@ -50,7 +54,24 @@ describe('dry run', () => {
     })
     const url = body[0].request.url as string
     expect(queryOf(url)).toMatchObject({ project: 'example.com', event: 'Signed Up', cv_id: 'user-1' })
+    // Without --log-payloads, the line says what was kept back, not what it held.
     expect(dryRunLines()).toEqual([
+      {
+        level: 'info',
+        msg: 'dry run: not sent',
+        method: 'GET',
+        endpoint: '/track/ce',
+        queryBytes: Buffer.byteLength(new URL(url).search),
+        bodyBytes: 0
+      }
+    ])
+    expect(running.logs.find((entry) => entry.msg === 'event')).toMatchObject({ dryRun: true, status: 200 })
+  })
+
+  it('logs the whole request with --log-payloads', async () => {
+    const { body } = await verbose.post('/trackEvent', { payload: trackEvent(), settings: SETTINGS })
+    const url = body[0].request.url as string
+    expect(dryRunLines(verbose)).toEqual([
       {
         level: 'info',
         msg: 'dry run: not sent',
@@ -66,17 +87,16 @@ describe('dry run', () => {
         body: ''
       }
     ])
-    expect(running.logs.find((entry) => entry.msg === 'event')).toMatchObject({ dryRun: true, status: 200 })
   })
 
   it('shows a long event as the POST with its JSON body that would be sent', async () => {
-    const { body } = await running.post('/trackEvent', {
+    const { body } = await verbose.post('/trackEvent', {
       payload: trackEvent({ properties: { notes: 'ü'.repeat(5000) } }),
       settings: SETTINGS
     })
 
     expect(body[0].request).toMatchObject({ method: 'POST', url: 'https://www.woopra.com/track/ce' })
-    const [line] = dryRunLines()
+    const [line] = dryRunLines(verbose)
     expect(line).toMatchObject({ method: 'POST', url: 'https://www.woopra.com/track/ce' })
     expect((line.headers as Record<string, string>)['content-type']).toBe('application/json')
     expect(JSON.parse(line.body as string)).toMatchObject({ event: 'Signed Up', ce_notes: 'ü'.repeat(5000) })
@@ -89,7 +109,8 @@ describe('dry run', () => {
     })
 
     expect(body).toEqual({ success: true })
-    expect(dryRunLines().map((line) => new URL(line.url as string).pathname)).toEqual(['/track/ce', '/track/identify'])
+    await running.outcomes(2)
+    expect(dryRunLines().map((line) => line.endpoint)).toEqual(['/track/ce', '/track/identify'])
     expect(running.logs.filter((entry) => entry.msg === 'event')).toEqual([
       expect.objectContaining({ dryRun: true, endpoint: '/track/ce', status: 200 }),
       expect.objectContaining({ dryRun: true, endpoint: '/track/identify', status: 200 })

@@ -45,6 +45,8 @@ export interface IngestOptions {
   concurrency?: number
   /** Events accepted and not yet delivered beyond which requests are refused with 503 (default 10,000). */
   maxQueued?: number
+  /** The same bound on their size as JSON, in bytes (default 64 MB): 10,000 events of 32 KB would not fit in memory. */
+  maxQueuedBytes?: number
   /** Tries per event, the first included (default 5). */
   maxAttempts?: number
   /** Backoff between tries (default: from 500 ms, doubling, up to 30 s, with jitter; Retry-After wins). */
@@ -55,7 +57,13 @@ export interface IngestOptions {
   deadLetterFile?: string
 }
 
-export const DEFAULT_INGEST = { concurrency: 8, maxQueued: 10_000, maxAttempts: 5, retryAfterSeconds: 5 }
+export const DEFAULT_INGEST = {
+  concurrency: 8,
+  maxQueued: 10_000,
+  maxQueuedBytes: 64 * 1024 * 1024,
+  maxAttempts: 5,
+  retryAfterSeconds: 5
+}
 
 /** One accepted event on its way to the destination. */
 interface IngestJob {
@@ -63,6 +71,8 @@ interface IngestJob {
   route: string
   type: MessageType
   acceptedAt: bigint
+  /** Its size as JSON, counted against maxQueuedBytes while it waits. */
+  bytes: number
   /** The last request the destination made for it: which action, the endpoint path, the status and (never logged
    * without payloads) the answer's body. */
   lastCall?: { action: string; endpoint: string; status: number; answerBody?: unknown }
@@ -71,6 +81,8 @@ interface IngestJob {
 /** The messages of a request, before they are checked one by one. */
 interface Incoming {
   messages: unknown[]
+  /** The size of each message as JSON. */
+  sizes: number[]
   routeType?: MessageType
   defaults: BatchDefaults
 }
@@ -78,6 +90,9 @@ interface Incoming {
 export class Ingestion<S> {
   private readonly delivery: Delivery<IngestJob>
   private readonly maxQueued: number
+  private readonly maxQueuedBytes: number
+  /** The JSON size of the events accepted and not finished. */
+  private pendingBytes = 0
   private readonly retryAfterSeconds: number
   private readonly deadLetterFile?: string
   /** The destination's names in an `integrations` object, e.g. "Woopra (Actions)" and "Woopra". */
@@ -85,6 +100,7 @@ export class Ingestion<S> {
 
   constructor(private readonly ctx: ServerContext<S>, options: IngestOptions = {}) {
     this.maxQueued = options.maxQueued ?? DEFAULT_INGEST.maxQueued
+    this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_INGEST.maxQueuedBytes
     this.retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_INGEST.retryAfterSeconds
     this.deadLetterFile = options.deadLetterFile
     const name = ctx.definition.name
@@ -96,7 +112,10 @@ export class Ingestion<S> {
       backoff: options.backoff,
       keyOf: (job) => visitorKey(job.event) || job.event.messageId || '',
       deliver: (job) => this.deliver(job),
-      onResult: (job, result) => this.onResult(job, result),
+      onResult: (job, result) => {
+        this.pendingBytes -= job.bytes
+        this.onResult(job, result)
+      },
       onRetry: (job, failure, attempt, delayMs) =>
         this.ctx.log({
           level: 'warn',
@@ -144,16 +163,16 @@ export class Ingestion<S> {
     const acceptedAt = process.hrtime.bigint()
     const jobs: IngestJob[] = []
     const notes: LogEntry[] = []
-    for (const message of incoming.messages) {
+    incoming.messages.forEach((message, index) => {
       const type = incoming.routeType ?? (isPlainObject(message) ? message.type : undefined)
       const base = { route, type: typeof type === 'string' ? type : null, ...(ctx.dryRun ? { dryRun: true } : {}) }
       if (!isPlainObject(message) || !isMessageType(type)) {
         const reason = `Each message of a batch must be an object with a \`type\` of track, identify, page, screen, group or alias.`
         notes.push({ level: 'warn', msg: 'event dropped', ...base, reason })
-        continue
+        return
       }
       const event = normalizeMessage(message, type, receivedAt, incoming.defaults)
-      const job: IngestJob = { event, route, type, acceptedAt }
+      const job: IngestJob = { event, route, type, acceptedAt, bytes: incoming.sizes[index] }
       const problem = messageProblem(event)
       if (problem) {
         notes.push({ level: 'warn', msg: 'event dropped', ...this.fields(job), reason: problem })
@@ -163,35 +182,40 @@ export class Ingestion<S> {
       } else {
         jobs.push(job)
       }
-    }
+    })
 
     // All or nothing: a client that is told to retry must not send twice what was taken.
-    if (this.delivery.pending + jobs.length > this.maxQueued) {
+    const bytes = jobs.reduce((sum, job) => sum + job.bytes, 0)
+    if (this.delivery.pending + jobs.length > this.maxQueued || this.pendingBytes + bytes > this.maxQueuedBytes) {
       throw new HttpError(
         503,
-        `The server has ${this.delivery.pending} events waiting for Woopra and takes at most ${this.maxQueued}: retry later.`,
+        `The server has ${this.delivery.pending} events (${megabytes(this.pendingBytes)} MB) waiting for Woopra and ` +
+          `holds at most ${this.maxQueued} events or ${megabytes(this.maxQueuedBytes)} MB: retry later.`,
         { headers: { 'retry-after': String(this.retryAfterSeconds) } }
       )
     }
     for (const note of notes) ctx.log(note)
     for (const job of jobs) {
-      if (!this.delivery.tryEnqueue(job)) {
+      if (this.delivery.tryEnqueue(job)) {
+        this.pendingBytes += job.bytes
+      } else {
         ctx.log({ level: 'error', msg: 'event dropped', ...this.fields(job), reason: 'The delivery queue refused it.' })
       }
     }
     return ACCEPTED
   }
 
-  /** Stops taking events and waits up to `timeoutMs` for those accepted; logs one line for each left undelivered. */
+  /**
+   * Stops taking events and waits up to `timeoutMs` for those accepted; logs one line for each left undelivered, and
+   * appends it to the dead-letter file when there is one.
+   */
   async drain(timeoutMs: number): Promise<{ drained: boolean; undelivered: number }> {
     const { drained, unfinished } = await this.delivery.drain(timeoutMs)
+    this.pendingBytes = 0
+    const reason = `The server stopped before it was delivered (waited ${timeoutMs} ms); it may have reached Woopra if a request was in flight.`
     for (const job of unfinished) {
-      this.ctx.log({
-        level: 'warn',
-        msg: 'event not delivered',
-        ...this.fields(job),
-        reason: `The server stopped before it was delivered (waited ${timeoutMs} ms); it may have reached Woopra if a request was in flight.`
-      })
+      this.ctx.log({ level: 'warn', msg: 'event not delivered', ...this.fields(job), reason })
+      this.writeDeadLetter(job, { errorClass: 'ServerStopped', message: reason })
     }
     return { drained, undelivered: unfinished.length }
   }
@@ -199,11 +223,12 @@ export class Ingestion<S> {
   /** The messages of a request, refusing (400) a batch without a batch array or with a message over 32 KB. */
   private incoming(route: string, body: Record<string, unknown>): Incoming {
     const routeType = ROUTE_TYPES[route]
-    if (routeType !== 'batch') return { messages: [body], routeType, defaults: {} }
+    if (routeType !== 'batch') return { messages: [body], sizes: [jsonByteLength(body)], routeType, defaults: {} }
     if (!Array.isArray(body.batch)) throw new HttpError(400, 'A batch must have a `batch` array of messages.')
     const messages = body.batch as unknown[]
-    messages.forEach((message, index) => {
-      if (jsonByteLength(message) > MAX_MESSAGE_BYTES) {
+    const sizes = messages.map(jsonByteLength)
+    sizes.forEach((size, index) => {
+      if (size > MAX_MESSAGE_BYTES) {
         throw new HttpError(
           400,
           `Message ${index + 1} of the batch is larger than ${
@@ -212,7 +237,11 @@ export class Ingestion<S> {
         )
       }
     })
-    return { messages, defaults: { sentAt: body.sentAt, context: body.context, integrations: body.integrations } }
+    return {
+      messages,
+      sizes,
+      defaults: { sentAt: body.sentAt, context: body.context, integrations: body.integrations }
+    }
   }
 
   /** One attempt: a fresh Destination (its list of responses is its own), watched for the last request it makes. */
@@ -259,14 +288,18 @@ export class Ingestion<S> {
         ...this.failureFields(job, failure),
         ...timing
       })
-      this.writeDeadLetter(job, failure, result.attempts)
+      const { errorClass, status, message } = failure
+      this.writeDeadLetter(job, { errorClass, status, message, attempts: result.attempts })
     }
   }
 
-  private writeDeadLetter(job: IngestJob, failure: FailureSummary, attempts: number): void {
+  /** One JSON line: when, the route, why (error class, status, message, attempts), and the event itself. */
+  private writeDeadLetter(
+    job: IngestJob,
+    why: { errorClass: string; status?: number; message: string; attempts?: number }
+  ): void {
     if (this.deadLetterFile === undefined) return
-    const { errorClass, status, message } = failure
-    const letter = { time: new Date().toISOString(), route: job.route, errorClass, status, message, attempts }
+    const letter = { time: new Date().toISOString(), route: job.route, ...why }
     try {
       appendFileSync(this.deadLetterFile, `${JSON.stringify({ ...letter, event: job.event })}\n`)
     } catch (error) {
@@ -297,6 +330,10 @@ export class Ingestion<S> {
         : redactReason(withoutAnswerBody(failure.message, job.lastCall?.answerBody))
     }
   }
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(1)
 }
 
 function notSubscribedReason<S>(ctx: ServerContext<S>, type: string): string {

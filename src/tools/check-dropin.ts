@@ -16,8 +16,9 @@ import { webPackageProblems } from './web-package'
 // web package into packages/browser-destinations/destinations/ with that workspace's build configuration and jsdom
 // test setup; nothing else of this package), then checks its imports (and a web package's manifest and exports),
 // regenerates its generated files, type-checks it and runs its tests there.
-// With --jest27 the cloud tests also run under the monorepo's own Jest 27 and ts-jest 27, with Jest 27's default
-// snapshot format; they are installed once, outside package.json, into node_modules/.cache/jest27.
+// With --jest27 the tests also run under the monorepo's own Jest 27 and ts-jest 27 (with Jest 27's default snapshot
+// format, and jsdom 16 for web packages); they are installed once, outside package.json, into
+// node_modules/.cache/jest27.
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..')
 /** The monorepo's destination-actions test runner (yarn.lock: jest 27.5.1, ts-jest 27.1.5, TypeScript 5.5.4). */
@@ -248,21 +249,54 @@ async function checkCloudFolder(folder: DestinationFolder, root: string, withJes
   const jestArgs = [require.resolve('jest/bin/jest'), '--config', writeJestConfig(actionsPackage), '--ci']
   if (!run(process.execPath, jestArgs, root)) failures.push('the tests fail in the copy')
 
-  if (withJest27) {
-    step("Jest 27 on the copy, as the monorepo's CI runs it")
-    const jest27Dir = installJest27()
-    if (!jest27Dir) {
-      failures.push('Jest 27 could not be installed')
-    } else {
-      const jest27 = require.resolve('jest/bin/jest', { paths: [jest27Dir] })
-      const jest27Args = [jest27, '--config', writeJest27Config(actionsPackage, jest27Dir), '--ci']
-      if (!run(process.execPath, jest27Args, root)) failures.push('the tests fail in the copy under Jest 27')
-    }
-  }
+  if (withJest27) failures.push(...runJest27(root, (jest27Dir) => writeJest27Config(actionsPackage, jest27Dir)))
   return failures
 }
 
-async function checkWebFolder(folder: DestinationFolder, root: string): Promise<string[]> {
+/**
+ * The same Jest set-up under the monorepo's Jest 27 (jsdom 16). The tests ask for `jsdom` in their docblocks, and
+ * Jest looks for jest-environment-jsdom from the workspace upwards: Jest 27's own is linked into the workspace's
+ * node_modules, so that it is found before the root's (Jest 29's).
+ */
+function writeWebJest27Config(browserPackage: string, jest27Dir: string): string {
+  const resolveFromJest27 = (request: string) => require.resolve(request, { paths: [jest27Dir] })
+  const environment = path.dirname(resolveFromJest27('jest-environment-jsdom/package.json'))
+  fs.mkdirSync(path.join(browserPackage, 'node_modules'), { recursive: true })
+  fs.symlinkSync(environment, path.join(browserPackage, 'node_modules', 'jest-environment-jsdom'), 'dir')
+  // Jest 27 does not read package `exports`; the monorepo maps these packages' subpaths to their sources, this tree to
+  // their CommonJS builds.
+  const commonJsDir = (module: string) => path.dirname(require.resolve(module))
+  const moduleNameMapper = {
+    '^@segment/browser-destination-runtime/(.*)$': `${commonJsDir('@segment/browser-destination-runtime/shim')}/$1`,
+    '^@segment/actions-core/(.*)$': `${commonJsDir('@segment/actions-core')}/$1`
+  }
+  const config = {
+    rootDir: browserPackage,
+    moduleNameMapper,
+    testEnvironment: environment,
+    testEnvironmentOptions: { runScripts: 'dangerously', resources: 'usable', url: 'https://segment.com' },
+    transform: { '^.+\\.ts$': resolveFromJest27('ts-jest') },
+    globals: { 'ts-jest': { isolatedModules: true } },
+    setupFilesAfterEnv: ['<rootDir>/test/setup-after-env.ts'],
+    forceExit: true
+  }
+  const file = path.join(browserPackage, 'jest27.dropin.config.json')
+  fs.writeFileSync(file, JSON.stringify(config, null, 2))
+  return file
+}
+
+/** Runs the tests of a copied folder under Jest 27, installing it first if needed; returns the failures. */
+function runJest27(root: string, writeConfig: (jest27Dir: string) => string): string[] {
+  step("Jest 27 on the copy, as the monorepo's CI runs it")
+  const jest27Dir = installJest27()
+  if (!jest27Dir) return ['Jest 27 could not be installed']
+  const jest27 = require.resolve('jest/bin/jest', { paths: [jest27Dir] })
+  return run(process.execPath, [jest27, '--config', writeConfig(jest27Dir), '--ci'], root)
+    ? []
+    : ['the tests fail in the copy under Jest 27']
+}
+
+async function checkWebFolder(folder: DestinationFolder, root: string, withJest27: boolean): Promise<string[]> {
   const failures: string[] = []
   reportImports(folder, failures)
   const { browserPackage, packageDir } = buildWebTree(folder.root, root)
@@ -283,6 +317,7 @@ async function checkWebFolder(folder: DestinationFolder, root: string): Promise<
   step('Jest with jsdom on the copy, as the browser-destinations workspace runs it')
   const jestArgs = [require.resolve('jest/bin/jest'), '--config', writeWebJestConfig(browserPackage), '--ci']
   if (!run(process.execPath, jestArgs, root)) failures.push('the tests fail in the copy')
+  if (withJest27) failures.push(...runJest27(root, (jest27Dir) => writeWebJest27Config(browserPackage, jest27Dir)))
   return failures
 }
 
@@ -301,8 +336,7 @@ runTool(
       '        Default: src/destinations/woopra and both packages in src/browser-destinations.'
     ].join('\n'),
     options: {
-      '--jest27':
-        "also run the cloud tests under the monorepo's Jest 27 (installed once into node_modules/.cache/jest27)"
+      '--jest27': "also run the tests under the monorepo's Jest 27 (installed once into node_modules/.cache/jest27)"
     },
     examples: {
       'npm run check:dropin': 'check the cloud folder and both web packages',
@@ -318,7 +352,7 @@ runTool(
       try {
         const found =
           folder.kind === 'web'
-            ? await checkWebFolder(folder, root)
+            ? await checkWebFolder(folder, root, options.has('--jest27'))
             : await checkCloudFolder(folder, root, options.has('--jest27'))
         failures.push(...found.map((failure) => `${name}: ${failure}`))
       } finally {

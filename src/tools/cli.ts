@@ -24,9 +24,6 @@ export interface ToolArguments {
 /** A mistake on the command line: reported with a pointer to --help, exit status 2. */
 export class UsageError extends Error {}
 
-/** A failure the command explains itself: reported as its message, exit status 1. */
-export class ToolError extends Error {}
-
 const COMMON_OPTIONS: Record<string, string> = {
   '-h, --help': 'show this help and exit',
   '--debug': 'print the stack trace of an unexpected error'

@@ -1,9 +1,9 @@
-// Test helpers (kept out of __tests__ so that Jest does not take them for a test file, as heap-web does).
 import type { JSONValue } from '@segment/actions-core'
 import { Analytics, Context } from '@segment/analytics-next'
 import type { Plugin } from '@segment/analytics-next'
 import type { PluginFactory, Subscription } from '@segment/browser-destination-runtime/types'
 
+// Test helpers, kept out of __tests__ (as heap-web keeps its own) so that Jest does not run them as a test file.
 // A recording stand-in for Woopra's tracker, for tests without a browser: an object whose every method records its
 // call and returns itself (as the live tracker does), and a stand-in for w.js that behaves as the real script does
 // when it runs: it replaces each registered stub with a live instance, replays the queued `config` calls, writes the

@@ -1,6 +1,5 @@
 /**
  * @jest-environment jsdom
- * @jest-environment-options {"url": "https://shop.example.com/"}
  */
 import type { JSONValue } from '@segment/actions-core'
 import { Analytics, Context } from '@segment/analytics-next'

@@ -1,6 +1,5 @@
 /**
  * @jest-environment jsdom
- * @jest-environment-options {"url": "https://shop.example.com/account"}
  */
 import { defaultValues } from '@segment/actions-core'
 import { Context } from '@segment/analytics-next'

@@ -1,6 +1,5 @@
 /**
  * @jest-environment jsdom
- * @jest-environment-options {"url": "https://shop.example.com/docs/intro?ref=ad"}
  */
 import { defaultValues } from '@segment/actions-core'
 import { Context } from '@segment/analytics-next'
@@ -15,17 +14,14 @@ const defaultSubscription = {
   mapping: defaultValues(destination.actions.trackPageView.fields)
 }
 
-/** The page properties analytics.js records on this page. */
-const PAGE = {
-  path: '/docs/intro',
-  referrer: '',
-  search: '?ref=ad',
-  url: 'https://shop.example.com/docs/intro?ref=ad'
-}
+/** The page properties analytics.js records on the page of these tests (its origin is the test environment's). */
+let PAGE: Record<string, string>
 
 beforeEach(() => {
   resetPage()
+  window.history.pushState({}, '', '/docs/intro?ref=ad')
   document.title = 'Intro – Docs'
+  PAGE = { path: '/docs/intro', referrer: '', search: '?ref=ad', url: `${window.location.origin}/docs/intro?ref=ad` }
 })
 
 describe('trackPageView', () => {
