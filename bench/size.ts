@@ -31,7 +31,8 @@ const PACKAGES: { name: string; entry: string }[] = [
 
 export interface SizeResult {
   name: string
-  files: number
+  /** Source modules with code in the bundle (type-only imports leave none). */
+  modules: number
   minifiedBytes: number
   gzippedBytes: number
 }
@@ -52,7 +53,7 @@ export async function measure(entry: string): Promise<Omit<SizeResult, 'name'>> 
   })
   const code = result.outputFiles[0].contents
   return {
-    files: Object.keys(result.metafile.inputs).length,
+    modules: Object.keys(result.metafile.inputs).length,
     minifiedBytes: code.byteLength,
     gzippedBytes: gzipSync(code, { level: 9 }).byteLength
   }
@@ -62,28 +63,35 @@ function kB(bytes: number): string {
   return `${(bytes / 1000).toFixed(1)} kB`
 }
 
-async function main(): Promise<void> {
+/** Measures both Woopra web packages and Braze Web (Actions), in that order. */
+export async function measureWebPackages(): Promise<SizeResult[]> {
   const rows: SizeResult[] = []
   for (const { name, entry } of PACKAGES) rows.push({ name, ...(await measure(entry)) })
+  return rows
+}
+
+/** The results as a Markdown table. */
+export function sizeTable(rows: SizeResult[]): string {
   const header = ['package (own code: esbuild, minified, ES2020)', 'modules', 'minified', 'gzipped']
   const width = Math.max(header[0].length, ...rows.map((row) => row.name.length))
   const line = (cells: string[]) =>
     `| ${cells[0].padEnd(width)} | ${cells
       .slice(1)
-      .map((c) => c.padStart(9))
+      .map((cell) => cell.padStart(9))
       .join(' | ')} |`
-  process.stdout.write(
-    [
-      line(header),
-      `| ${'-'.repeat(width)} | ${['', '', ''].map(() => '--------:').join(' | ')} |`,
-      ...rows.map((row) => line([row.name, String(row.files), kB(row.minifiedBytes), kB(row.gzippedBytes)]))
-    ].join('\n') + '\n'
-  )
+  return [
+    line(header),
+    `| ${'-'.repeat(width)} | ${['', '', ''].map(() => '--------:').join(' | ')} |`,
+    ...rows.map((row) => line([row.name, String(row.modules), kB(row.minifiedBytes), kB(row.gzippedBytes)]))
+  ].join('\n')
 }
 
 if (require.main === module) {
-  main().catch((error: Error) => {
-    process.stderr.write(`${error.stack ?? error.message}\n`)
-    process.exit(1)
-  })
+  measureWebPackages().then(
+    (rows) => process.stdout.write(sizeTable(rows) + '\n'),
+    (error: Error) => {
+      process.stderr.write(`${error.stack ?? error.message}\n`)
+      process.exit(1)
+    }
+  )
 }

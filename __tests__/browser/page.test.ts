@@ -186,6 +186,14 @@ describeInBrowser('the development page in Chromium', () => {
     const cookie = await woopraCookie(page)
     expect(cookie).toMatch(/^[0-9A-Za-z]{12}$/)
     expect(await page.evaluate('window.woopra.cookie')).toBe(cookie)
+    // As w.js does: the live tracker replaced the snippet's stub, which stays registered in __woo with its queue.
+    const globals = await page.evaluate(`({
+      replaced: window.__woo.woopra !== window.woopra,
+      stubQueue: Array.isArray(window.__woo.woopra._e),
+      loaded: window.woopra.loaded,
+      firstInstance: window.woopraTracker === window.woopra
+    })`)
+    expect(globals).toEqual({ replaced: true, stubQueue: true, loaded: true, firstInstance: true })
 
     // The tracker: configured from the stub's queue before it wrote the cookie, then page, identify + push, track.
     const calls = (await page.evaluate('window.woopraStandin.calls')) as StandinCall[]
