@@ -47,7 +47,11 @@ export class RecentDeliveries {
   tee(log: Logger): Logger {
     return (entry) => {
       log(entry)
-      this.keepOutcome(entry)
+      try {
+        this.keepOutcome(entry)
+      } catch {
+        // The page's record is a convenience: it must never disturb the server's own logging.
+      }
     }
   }
 
