@@ -266,11 +266,16 @@ describe('npm start', () => {
   const root = path.join(__dirname, '..', '..')
 
   /** Starts the command line on a free port and resolves once it listens, with its base URL and log lines. */
-  function startCli(args: string[], env: Record<string, string>, through: 'node' | 'npm' = 'node') {
+  function startCli(
+    args: string[],
+    env: Record<string, string>,
+    through: 'node' | 'npm' = 'node',
+    preload: string[] = []
+  ) {
     const [command, commandArgs] =
       through === 'npm'
         ? ['npm', ['start', '--silent', '--', ...args]]
-        : [process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/server/cli.ts', ...args]]
+        : [process.execPath, ['-r', 'ts-node/register/transpile-only', ...preload, 'src/server/cli.ts', ...args]]
     const child = spawn(command, commandArgs, {
       cwd: root,
       env: { ...process.env, PORT: '0', ...env },
@@ -393,6 +398,20 @@ describe('npm start', () => {
     },
     30000
   )
+
+  it('stops gracefully, with exit code 1, on an error nothing caught, logging it without URL queries', async () => {
+    const preload = ['-r', './__tests__/__helpers__/throw-after-listening.ts']
+    const cli = startCli(['--dry-run'], { WOOPRA_PROJECT: 'example.com' }, 'node', preload)
+    await cli.listening
+    expect(await cli.exited).toBe(1)
+    expect(cli.lines.map((entry) => entry.msg)).toEqual(['listening', 'crashed', 'stopping', 'stopped'])
+    expect(cli.lines[1]).toMatchObject({
+      level: 'error',
+      kind: 'uncaughtException',
+      error: 'boom at https://www.woopra.com/track/ce?…'
+    })
+    expect(cli.lines[2]).toMatchObject({ signal: 'uncaughtException' })
+  }, 60000)
 
   it('refuses to start with a project Woopra cannot have', async () => {
     const cli = startCli([], { WOOPRA_PROJECT: 'https://example.com' })

@@ -1,7 +1,7 @@
 import { parseArgs } from 'util'
 import { Destination } from '@segment/actions-core'
 import woopra from '../destinations/woopra'
-import { jsonLineLogger } from './log'
+import { jsonLineLogger, redactReason } from './log'
 import { createActionsServer, DEFAULT_PORT, DEFAULT_SHUTDOWN_TIMEOUT_MS } from './server'
 
 // `npm start`: the actions server for Woopra (Actions), configured from flags and environment variables.
@@ -160,6 +160,7 @@ async function main(): Promise<void> {
   })
 
   let stoppingSince: number | undefined
+  let crashed = false
   const stop = (signal: string) => {
     if (stoppingSince !== undefined) {
       if (Date.now() - stoppingSince < SAME_SIGNAL_MS) return
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
     server.close().then(
       ({ undelivered }) => {
         log({ level: 'info', msg: 'stopped', undelivered })
-        process.exit(undelivered === 0 ? 0 : 1)
+        process.exit(undelivered === 0 && !crashed ? 0 : 1)
       },
       (error: Error) => {
         log({ level: 'error', msg: 'stop failed', error: error.message })
@@ -186,6 +187,14 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+  // As the actions CLI's server: an error nothing caught stops the server gracefully (here: delivering what it took).
+  const crash = (kind: string) => (error: unknown) => {
+    crashed = true
+    log({ level: 'error', msg: 'crashed', kind, error: redactReason((error as Error)?.message ?? error) })
+    stop(kind)
+  }
+  process.on('uncaughtException', crash('uncaughtException'))
+  process.on('unhandledRejection', crash('unhandledRejection'))
   // Started by npm: should npm go without passing a signal on (killed outright), stop as if it had.
   if (process.env.npm_lifecycle_event !== undefined) {
     const parent = process.ppid
