@@ -38,6 +38,8 @@ export interface ContextOptions<S> {
   ingestSettings?: S
   writeKey?: string
   corsOrigins: readonly string[]
+  /** Also told each request dry run keeps from the network, in full (the development page shows them). */
+  onDryRunRequest?: (request: DryRunRequest) => void
 }
 
 /**
@@ -62,7 +64,10 @@ export function createContext<S>(options: ContextOptions<S>): ServerContext<S> {
   const runnable = dryRun
     ? withRequestAgent(
         definition,
-        createDryRunAgent((request) => log(dryRunLine(request, options.logPayloads)))
+        createDryRunAgent((request) => {
+          log(dryRunLine(request, options.logPayloads))
+          options.onDryRunRequest?.(request)
+        })
       )
     : definition
   return {

@@ -12,6 +12,7 @@ import type { IngestOptions } from './ingest-routes'
 import { jsonLineLogger, redactReason, safeLogger } from './log'
 import type { Logger } from './log'
 import { actionErrorBody, authenticate, manifest, refreshAccessToken, runAction, unknownAction } from './serve-routes'
+import { createDevPage } from './page'
 
 export const DEFAULT_PORT = 3000
 /** The actions CLI's `serve` listens on loopback only; so does this server. */
@@ -211,10 +212,12 @@ async function answer<S>(state: ServerState<S>, req: http.IncomingMessage, res: 
 
 /** Creates the server; call `listen()` to start it. */
 export function createActionsServer<S = WoopraSettings>(options: ActionsServerOptions<S> = {}): ActionsServer {
+  const devPage = createDevPage() // GET /: the development page (src/server/page)
   const ctx = createContext<S>({
     definition: options.destination ?? (woopra as unknown as DestinationDefinition<S>),
     directoryName: options.directoryName ?? 'woopra',
-    log: safeLogger(options.log ?? jsonLineLogger()),
+    log: devPage.recordLog(safeLogger(options.log ?? jsonLineLogger())),
+    onDryRunRequest: devPage.recordDryRun,
     dryRun: options.dryRun ?? false,
     logPayloads: options.logPayloads ?? false,
     ingestSettings: options.settings,
@@ -234,7 +237,7 @@ export function createActionsServer<S = WoopraSettings>(options: ActionsServerOp
       if (state.closing) httpServer.closeIdleConnections()
     })
     if (state.closing) res.setHeader('connection', 'close')
-    void answer(state, req, res)
+    void (devPage.handles(req) ? devPage.answer(ctx, req, res) : answer(state, req, res))
   })
 
   /** Stops taking connections and waits (bounded) for the requests in flight to be answered. */

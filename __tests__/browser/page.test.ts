@@ -1,0 +1,334 @@
+import http from 'http'
+import tls from 'tls'
+import { mkdirSync } from 'fs'
+import nock from 'nock'
+import path from 'path'
+import type { Browser, HTTPRequest, Page } from 'puppeteer-core'
+import { createActionsServer } from '../../src/server/server'
+import type { ActionsServer } from '../../src/server/server'
+import type { LogEntry } from '../../src/server/log'
+import type { StandinCall } from '../../src/server/page/woopra-standin'
+
+/*
+ * The development page in a real (headless) Chromium: @segment/analytics-next with Woopra Web (Actions) and the
+ * Woopra cookie plugin, Woopra's tracker answered by the local stand-in, events posted to the server's /v1 and
+ * delivered in dry run. Run with `npm run test:browser`; `npm test` skips this file (it needs no browser).
+ */
+
+const enabled = process.env.WOOPRA_BROWSER_TESTS === '1'
+const describeInBrowser = enabled ? describe : describe.skip
+
+/** Screenshots of the page, kept after the run (git ignores the folder). */
+const ARTIFACTS = path.join(__dirname, 'artifacts')
+const WOOPRA_SCRIPT = 'https://static.woopra.com/w.js'
+const PROJECT = 'example.com'
+/** The track event's properties as the page fills them in. */
+const EXAMPLE_TRACK_PROPERTIES = { order_id: 'A-1001', revenue: 19.99, currency: 'EUR' }
+
+jest.setTimeout(120000)
+
+interface V1Post {
+  path: string
+  body: Record<string, any>
+}
+
+let browser: Browser
+let server: ActionsServer
+let base: string
+const logs: LogEntry[] = []
+
+/** Waits, polling, until `probe` returns something truthy; fails with `what` after `timeoutMs`. */
+async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = probe()
+    if (value) return value
+    if (Date.now() > deadline) {
+      const lastLogs = logs.slice(-6).map((entry) => `${entry.msg} ${String(entry.reason ?? entry.error ?? '')}`)
+      throw new Error(`Timed out waiting for ${what}; the server's last log lines: ${lastLogs.join(' | ')}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** The Woopra requests the cloud destination built since `from` (dry run: the server logged them, sent nothing). */
+function builtRequests(from = 0): URL[] {
+  return logs
+    .slice(from)
+    .filter((entry) => entry.msg === 'dry run: not sent')
+    .map((entry) => new URL(String(entry.url)))
+}
+
+function get(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+        res.on('error', reject)
+      })
+      .on('error', reject)
+  })
+}
+
+/** A page that records every request it makes and the bodies it posts to /v1. */
+async function openPage(options: { woopraScript?: (request: HTTPRequest) => Promise<void> } = {}) {
+  // A fresh profile for each page: no cookie or stored identity from another test.
+  const context = await browser.createBrowserContext()
+  const page = await context.newPage()
+  await page.setViewport({ width: 1440, height: 1100 })
+  const requested: string[] = []
+  const v1Posts: V1Post[] = []
+  const problems: string[] = []
+  page.on('pageerror', (error) => problems.push(String(error)))
+  page.on('request', (request) => {
+    requested.push(request.url())
+    const url = new URL(request.url())
+    if (request.method() === 'POST' && url.pathname.startsWith('/v1/')) {
+      v1Posts.push({ path: url.pathname, body: JSON.parse(request.postData() ?? '{}') })
+    }
+  })
+  if (options.woopraScript) {
+    const answerWoopraScript = options.woopraScript
+    await page.setRequestInterception(true)
+    page.on('request', (request) => {
+      if (request.url() === WOOPRA_SCRIPT) void answerWoopraScript(request)
+      else if (request.url().startsWith(base)) void request.continue()
+      else void request.abort()
+    })
+  }
+  return { page, requested, v1Posts, problems }
+}
+
+async function woopraCookie(page: Page): Promise<string | undefined> {
+  return (await page.cookies()).find((cookie) => cookie.name === 'wooTracker')?.value
+}
+
+async function send(page: Page, kind: 'page' | 'identify' | 'track', json?: unknown): Promise<void> {
+  if (json !== undefined) {
+    await page.$eval(
+      `#json-${kind}`,
+      (input, text) => ((input as HTMLTextAreaElement).value = text),
+      JSON.stringify(json)
+    )
+  }
+  const cards = await page.$$eval(`article.event[data-kind="${kind}"]`, (found) => found.length)
+  await page.click(`#send-${kind}`)
+  await page.waitForFunction(
+    (selector, count) => document.querySelectorAll(selector).length > count,
+    { timeout: 30000 },
+    `article.event[data-kind="${kind}"]`,
+    cards
+  )
+}
+
+describeInBrowser('the development page in Chromium', () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true })
+    // With payloads, dry run's log lines carry each Woopra request in full: the test reads them there.
+    const log = (entry: LogEntry) => logs.push(entry)
+    server = createActionsServer({ dryRun: true, logPayloads: true, settings: { project: PROJECT }, log })
+    base = await server.listen(0, '127.0.0.1')
+    const chromium = (await import('@sparticuz/chromium')).default
+    const puppeteer = (await import('puppeteer-core')).default
+    browser = await puppeteer.launch({
+      // The Chromium that ships in the @sparticuz/chromium npm package (Linux x64), unless another one is named.
+      executablePath: process.env.CHROMIUM_PATH || (await chromium.executablePath()),
+      // @sparticuz/chromium's defaults switch off the same-origin policy; this test wants a browser as users have it.
+      args: chromium.args.filter(
+        (arg) => !/^--(disable-web-security|allow-running-insecure-content|single-process)/.test(arg)
+      ),
+      headless: true
+    })
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+    nock.enableNetConnect('127.0.0.1')
+  })
+
+  let tlsConnect: jest.SpyInstance
+  beforeEach(() => {
+    // nock sits in front of the dry-run agent: let requests to Woopra through to it, and fail any real TLS connection.
+    nock.enableNetConnect((host) => host.startsWith('127.0.0.1') || host === 'www.woopra.com:443')
+    tlsConnect = jest.spyOn(tls, 'connect').mockImplementation(() => {
+      throw new Error('Dry run opened a TLS connection')
+    })
+  })
+
+  afterEach(() => {
+    expect(tlsConnect).not.toHaveBeenCalled()
+    tlsConnect.mockRestore()
+  })
+
+  it('joins the tracker, the events at /v1 and the cloud requests on the browser’s wooTracker cookie', async () => {
+    const { page, requested, v1Posts, problems } = await openPage()
+    await page.goto(`${base}/`)
+    await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
+    const logsBefore = logs.length
+
+    await send(page, 'page')
+    await send(page, 'identify')
+    // A property named `timeout` must stay a property, not become the tracker's option.
+    const track = { event: 'Order Completed', properties: { order_id: 'A-1001', revenue: 19.99, timeout: 5 } }
+    await send(page, 'track', track)
+
+    // /v1 answers before delivery: wait for the three requests the cloud destination builds.
+    await until('three Woopra requests from the cloud destination', () => builtRequests(logsBefore).length >= 3)
+    await page.waitForFunction(
+      `window.woopraPage.events.filter((e) => e.kind !== 'load').every((e) => e.cloudRequests.length > 0)`,
+      { timeout: 30000 }
+    )
+    await page.screenshot({ path: path.join(ARTIFACTS, 'page.png'), fullPage: true })
+
+    const cookie = await woopraCookie(page)
+    expect(cookie).toMatch(/^[0-9A-Za-z]{12}$/)
+    expect(await page.evaluate('window.woopra.cookie')).toBe(cookie)
+    // As w.js does: the live tracker replaced the snippet's stub, which stays registered in __woo with its queue.
+    const globals = await page.evaluate(`({
+      replaced: window.__woo.woopra !== window.woopra,
+      stubQueue: Array.isArray(window.__woo.woopra._e),
+      loaded: window.woopra.loaded,
+      firstInstance: window.woopraTracker === window.woopra
+    })`)
+    expect(globals).toEqual({ replaced: true, stubQueue: true, loaded: true, firstInstance: true })
+
+    // The tracker: configured from the stub's queue before it wrote the cookie, then page, identify + push, track.
+    const calls = (await page.evaluate('window.woopraStandin.calls')) as StandinCall[]
+    const queuedConfig = calls.filter((call) => call.fromQueue && call.method === 'config').map((call) => call.args)
+    expect(queuedConfig).toContainEqual(['domain', PROJECT])
+    expect(queuedConfig).toContainEqual(['cookie_name', 'wooTracker'])
+    expect(calls.filter((call) => !call.fromQueue)).toEqual([
+      {
+        instance: 'woopra',
+        method: 'track',
+        fromQueue: false,
+        args: [
+          'pv',
+          {
+            path: '/',
+            referrer: '',
+            search: '',
+            title: 'Docs Pricing',
+            url: `${base}/`,
+            plan: 'pro',
+            category: 'Docs',
+            name: 'Pricing'
+          },
+          {}
+        ]
+      },
+      {
+        instance: 'woopra',
+        method: 'identify',
+        fromQueue: false,
+        args: [
+          {
+            email: 'ada@example.com',
+            firstName: 'Ada',
+            lastName: 'Lovelace',
+            createdAt: Date.parse('2024-03-01T12:00:00Z'),
+            id: 'user-42',
+            name: 'Ada Lovelace'
+          }
+        ]
+      },
+      { instance: 'woopra', method: 'push', fromQueue: false, args: [] },
+      { instance: 'woopra', method: 'track', fromQueue: false, args: ['Order Completed', track.properties, {}] }
+    ])
+
+    // What reached /v1 carries the browser's cookie.
+    expect(v1Posts.map((post) => [post.path, post.body.type])).toEqual([
+      ['/v1/p', 'page'],
+      ['/v1/i', 'identify'],
+      ['/v1/t', 'track']
+    ])
+    for (const post of v1Posts) expect(post.body.integrations.Woopra).toEqual({ cookie })
+
+    // And so do the Woopra requests the cloud destination built from those events.
+    const [pageView, identify, trackEvent] = builtRequests(logsBefore)
+    expect(pageView.pathname).toBe('/track/ce')
+    expect(pageView.searchParams.get('event')).toBe('pv')
+    expect(pageView.searchParams.get('ce_title')).toBe('Docs Pricing')
+    expect(identify.pathname).toBe('/track/identify')
+    expect(identify.searchParams.get('cv_id')).toBe('user-42')
+    expect(trackEvent.pathname).toBe('/track/ce')
+    expect(trackEvent.searchParams.get('event')).toBe('Order Completed')
+    expect(trackEvent.searchParams.get('ce_timeout')).toBe('5')
+    for (const request of [pageView, identify, trackEvent]) {
+      expect(request.origin).toBe('https://www.woopra.com')
+      expect(request.searchParams.get('project')).toBe(PROJECT)
+      expect(request.searchParams.get('cookie')).toBe(cookie)
+    }
+
+    // The page shows the cloud requests with the cookie marked in each.
+    const marked = await page.$$eval('article.event:not([data-kind="load"]) .cell.cloud', (cells) =>
+      cells.map((cell) => Array.from(cell.querySelectorAll('mark'), (mark) => mark.textContent))
+    )
+    expect(marked).toEqual([[cookie], [cookie], [cookie]])
+
+    // Nothing was fetched from anywhere but this server: no Segment CDN, no Woopra.
+    expect(requested.filter((url) => !url.startsWith(`${base}/`))).toEqual([])
+    expect(problems).toEqual([])
+    await page.browserContext().close()
+  })
+
+  it("loads Woopra's real script URL when switched to it (answered here by the stand-in)", async () => {
+    const standin = await get(`${base}/woopra-standin/w.js`)
+    const { page, requested, v1Posts, problems } = await openPage({
+      woopraScript: (request) => request.respond({ status: 200, contentType: 'text/javascript', body: standin })
+    })
+    await page.goto(`${base}/?tracker=real`)
+    await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
+    await send(page, 'track')
+
+    expect(requested.filter((url) => !url.startsWith(`${base}/`))).toEqual([WOOPRA_SCRIPT])
+    const cookie = await woopraCookie(page)
+    expect(cookie).toMatch(/^[0-9A-Za-z]{12}$/)
+    expect(v1Posts.map((post) => [post.path, post.body.integrations.Woopra])).toEqual([['/v1/t', { cookie }]])
+    const calls = (await page.evaluate('window.woopraStandin.calls')) as StandinCall[]
+    expect(calls.filter((call) => !call.fromQueue).map((call) => [call.method, call.args[0]])).toEqual([
+      ['track', 'Order Completed']
+    ])
+    // With Woopra's script the page records the calls itself, on the live tracker w.js put in window.woopra.
+    const seenByPage = (await page.evaluate('window.woopraPageRecord.calls')) as StandinCall[]
+    expect(seenByPage.filter((call) => call.method !== 'config').map((call) => call.args)).toEqual([
+      ['Order Completed', EXAMPLE_TRACK_PROPERTIES, {}]
+    ])
+    expect(seenByPage.filter((call) => call.method === 'config').map((call) => call.args)).toContainEqual([
+      'domain',
+      PROJECT
+    ])
+    expect(problems).toEqual([])
+    await page.browserContext().close()
+  })
+
+  it('still sends events to /v1 when the tracker script is blocked, without a Woopra cookie', async () => {
+    const { page, requested, v1Posts, problems } = await openPage({
+      woopraScript: (request) => request.abort('blockedbyclient')
+    })
+    await page.goto(`${base}/?tracker=real`)
+    await page.waitForFunction('window.woopraPage && window.woopraPage.analyticsReady', { timeout: 60000 })
+    const logsBefore = logs.length
+    await send(page, 'track')
+    await until('the Woopra request for the track event', () => builtRequests(logsBefore).length >= 1)
+
+    expect(requested).toContain(WOOPRA_SCRIPT)
+    expect(await woopraCookie(page)).toBeUndefined()
+    expect(v1Posts).toHaveLength(1)
+    expect(v1Posts[0].body.integrations?.Woopra).toBeUndefined()
+    // Without the tracker's cookie, the cloud destination falls back to the anonymous ID.
+    const [trackEvent] = builtRequests(logsBefore)
+    expect(trackEvent.searchParams.get('cookie')).toBe(v1Posts[0].body.anonymousId)
+    expect(await page.evaluate('window.woopraPage.ready')).toBe(false)
+    expect(await page.$eval('#status-tracker', (pill) => pill.textContent)).toContain('failed to load')
+    await page.waitForFunction('window.woopraPage.events[0].cloudRequests.length > 0', { timeout: 30000 })
+    await page.screenshot({ path: path.join(ARTIFACTS, 'page-tracker-blocked.png'), fullPage: true })
+    // The only errors are the Woopra destination's failed load (analytics-next leaves one rejection per plugin).
+    expect(problems.length).toBeGreaterThan(0)
+    expect(new Set(problems)).toEqual(new Set([`Error: Failed to load ${WOOPRA_SCRIPT}`]))
+    await page.browserContext().close()
+  })
+})
