@@ -150,7 +150,7 @@ export interface CliRun {
 export function spawnReplay(args: string[], options: { port?: number; cwd?: string; input?: string } = {}): CliRun {
   const child = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', path.join(ROOT, 'bench/redirect-preload.ts'), path.join(ROOT, 'src/replay/cli.ts'), ...args], // prettier-ignore
+    ['-r', require.resolve('ts-node/register/transpile-only'), '-r', path.join(ROOT, 'bench/redirect-preload.ts'), path.join(ROOT, 'src/replay/cli.ts'), ...args], // prettier-ignore
     {
       cwd: options.cwd ?? ROOT,
       env: {
@@ -208,4 +208,12 @@ export function expectIdentity(summary: Summary) {
 /** Waits until `condition` holds, checking at each turn of the event loop (bounded by the test's timeout). */
 export async function until(condition: () => boolean) {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20))
+}
+
+/** Waits for the run to end and checks its exit status, showing its standard error when it is not the one expected. */
+export async function expectExit(run: CliRun, code: number | null, signal: NodeJS.Signals | null = null) {
+  const exit = await run.exited
+  if (exit.code !== code || exit.signal !== signal) {
+    throw new Error(`expected exit ${code} ${signal}, got ${exit.code} ${exit.signal}; stderr:\n${run.stderr.slice(-3000)}`) // prettier-ignore
+  }
 }

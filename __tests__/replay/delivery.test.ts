@@ -60,7 +60,7 @@ async function replay(
   })
   const deadText = readFileSync(path.join(dir, 'dead.jsonl'), 'utf8')
   const deadLetters = deadText === '' ? [] : deadText.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) // prettier-ignore
-  return { summary, deadLetters, requests: (sink as FaultySink).requests, sink: sink as FaultySink, dir }
+  return { summary, deadLetters, requests: sink.requests, sink: sink, dir }
 }
 
 /** Each visitor's events in the order they reached Woopra must be in the archive's order. */

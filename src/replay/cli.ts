@@ -255,13 +255,19 @@ async function main(): Promise<number> {
       process.stdout.write(`${USAGE}\n`)
       return 0
     }
-    await new Destination(woopra).testAuthentication(options.settings as never)
   } catch (error) {
-    if (error instanceof UsageError || (error as Error)?.name === 'InvalidAuthenticationError') {
-      process.stderr.write(`${(error as Error).message}\n\nRun npm run replay -- --help for the options.\n`)
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\nRun npm run replay -- --help for the options.\n`)
       return 2
     }
     throw error
+  }
+  try {
+    // The destination's own check of its settings (no request), so that bad settings stop the run before it starts.
+    await new Destination(woopra).testAuthentication(options.settings as never)
+  } catch (error) {
+    process.stderr.write(`The settings are not valid: ${(error as Error)?.message ?? String(error)}\n`)
+    return 2
   }
 
   let previous

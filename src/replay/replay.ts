@@ -110,7 +110,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySummary> {
   const startedAt = Date.now()
   const cpuAtStart = process.cpuUsage()
-  const sources = await listSources(options.inputs)
+  const ownFiles = [options.checkpointFile, options.deadLetterFile].flatMap((file) =>
+    file ? [path.resolve(file)] : []
+  )
+  const sources = await listSources(options.inputs, new Set(ownFiles))
   const totalBytes = sources.every((source) => source.bytes !== undefined)
     ? sources.reduce((sum, source) => sum + (source.bytes ?? 0), 0)
     : undefined
@@ -208,7 +211,10 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
   const aborted = new Promise<'aborted'>((resolve) => {
     if (options.signal?.aborted) resolve('aborted')
     options.signal?.addEventListener('abort', () => {
-      delivery.close()
+      // Graceful stop: nothing more is read or started; what is in flight may finish, within the drain timeout. What
+      // did not start stays unsettled in the checkpoint, for --resume.
+      delivery.cancelQueued()
+      void delivery.drain(options.drainTimeoutMs)
       wakeReader()
       resolve('aborted')
     })
@@ -354,8 +360,10 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
       if (isAborted() || limitReached()) break
       await readSource(source)
     }
+    // Retries end (max attempts) and requests end (the destination's timeout): this drain ends. On abort, the abort
+    // handler's bounded drain ends it sooner.
+    const drained = await delivery.drain()
     interrupted = isAborted()
-    const drained = await delivery.drain(interrupted ? options.drainTimeoutMs : Infinity)
     const notFinished = drained.unfinished.length
     counts.read -= notFinished
     const complete = !interrupted && !limitReached() && notFinished === 0
