@@ -80,7 +80,7 @@ describe('JSON array', () => {
 })
 
 describe('sources', () => {
-  it('walks folders in name order, leaves out hidden files and the replay’s own files, and reads gzip by content', async () => {
+  it('walks folders in name order, reads a file once however often named, leaves out hidden files and the replay’s own files, and reads gzip by content', async () => {
     const dir = tempDir()
     writeFileSync(path.join(dir, 'b.json'), '[{"n":2}]')
     writeFileSync(path.join(dir, 'a.log'), gzipSync('{"n":1}\n'))
@@ -88,7 +88,7 @@ describe('sources', () => {
     writeFileSync(path.join(dir, 'replay-checkpoint.shard-1-of-2.json'), '{}\n')
     writeFileSync(path.join(dir, 'replay-dead-letters.jsonl'), '{}\n')
     writeFileSync(path.join(dir, 'mine.json'), '{}\n')
-    const sources = await listSources([dir], new Set([path.join(dir, 'mine.json')]))
+    const sources = await listSources([dir, path.join(dir, 'b.json')], new Set([path.join(dir, 'mine.json')]))
     expect(sources.map((source) => path.basename(source.name))).toEqual(['a.log', 'b.json'])
     let bytes = 0
     const records = await collect(readRecords(sources[0], (n) => (bytes += n)))

@@ -208,16 +208,12 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     wake = undefined
     resolve?.()
   }
-  const aborted = new Promise<'aborted'>((resolve) => {
-    if (options.signal?.aborted) resolve('aborted')
-    options.signal?.addEventListener('abort', () => {
-      // Graceful stop: nothing more is read or started; what is in flight may finish, within the drain timeout. What
-      // did not start stays unsettled in the checkpoint, for --resume.
-      delivery.cancelQueued()
-      void delivery.drain(options.drainTimeoutMs)
-      wakeReader()
-      resolve('aborted')
-    })
+  options.signal?.addEventListener('abort', () => {
+    // Graceful stop: nothing more is read or started; what is in flight may finish, within the drain timeout. What
+    // did not start stays unsettled in the checkpoint, for --resume.
+    delivery.cancelQueued()
+    void delivery.drain(options.drainTimeoutMs)
+    wakeReader()
   })
   const isAborted = () => options.signal?.aborted === true
 
@@ -266,7 +262,7 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     try {
       for (;;) {
         if (isAborted() || limitReached()) return
-        const next = await Promise.race([iterator.next(), aborted])
+        const next = await nextUnlessAborted(iterator, options.signal)
         if (next === 'aborted' || next.done) return
         const raw = next.value
         if (progress.settledBefore(raw.record)) {
@@ -392,6 +388,33 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
       deadLetters: options.deadLetterFile
     }
   }
+}
+
+/**
+ * The iterator's next value, or 'aborted' as soon as the signal aborts (standard input may wait for ever). Not
+ * Promise.race with one long-lived promise: each race would leave a reaction on it, a leak per record.
+ */
+function nextUnlessAborted<T>(
+  iterator: AsyncIterator<T>,
+  signal?: AbortSignal
+): Promise<IteratorResult<T> | 'aborted'> {
+  const next = iterator.next()
+  if (!signal) return next
+  if (signal.aborted) return Promise.resolve('aborted')
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve('aborted')
+    signal.addEventListener('abort', onAbort, { once: true })
+    next.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      }
+    )
+  })
 }
 
 function writeDryRunRequest(output: Writable, request: InterceptedRequest<Job>) {

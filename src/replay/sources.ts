@@ -68,7 +68,14 @@ export async function listSources(
     if (input === STDIN) sources.push({ name: STDIN })
     else await walk(input, true)
   }
-  return sources
+  // A file named twice (given, and inside a given folder) is read once.
+  const seen = new Set<string>()
+  return sources.filter((source) => {
+    const key = sourceKey(source)
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
 }
 
 /** The checkpoint's name for a source: its absolute path, or '-'. */
