@@ -5,7 +5,7 @@ import {
   PayloadValidationError,
   RetryableError
 } from '@segment/actions-core'
-import type { RequestClient } from '@segment/actions-core'
+import type { RequestClient, RequestOptions } from '@segment/actions-core'
 import type { Settings } from './generated-types'
 
 // The one place that knows Woopra's HTTP Tracking API: endpoint, parameters, value encoding, method and headers.
@@ -215,6 +215,84 @@ export function buildWoopraRequest(
   return { method: 'POST', url: endpoint, headers, json: Object.fromEntries(params.values) }
 }
 
+/**
+ * The whole exchange with Woopra, from connecting to the last byte of the answer, ends within this time. (The request
+ * client's own timeout of the same length stops at the response headers.)
+ */
+export const REQUEST_TIMEOUT_MS = 10000
+/** Woopra answers a few bytes; an answer larger than this is not read further and fails as retryable. */
+export const MAX_ANSWER_BYTES = 1024 * 1024
+
+/** A Location without its query and fragment, which could carry the visitor's data, nor any credentials. */
+function locationForMessage(location: string | null): string {
+  if (!location) return 'no Location'
+  try {
+    const url = new URL(location)
+    return `Location ${url.origin}${url.pathname}`
+  } catch {
+    return `Location ${location.split(/[?#]/)[0]}`
+  }
+}
+
+interface FetchFailure {
+  name?: string
+  type?: string
+  code?: string
+  message?: string
+}
+
+/** The error Segment retries for a failed exchange; never node-fetch's own message, which quotes the full URL. */
+function exchangeFailure(error: FetchFailure | undefined, path: string): RetryableError {
+  const timedOut = error?.name === 'TimeoutError' || error?.type === 'request-timeout' || error?.type === 'body-timeout'
+  if (timedOut) return timeoutError(path)
+  if (error?.type === 'max-size') {
+    return new RetryableError(`Woopra's answer to ${path} was larger than ${MAX_ANSWER_BYTES} bytes`, 503)
+  }
+  const reason = error?.code ?? 'connection failed'
+  // node-fetch words a failure while reading the body this way; before the headers, it says "request to … failed".
+  if (error?.message?.startsWith('Invalid response body')) {
+    return new RetryableError(`Woopra's answer to ${path} was cut off (${reason})`, 503)
+  }
+  return new RetryableError(`Woopra could not be reached at ${path} (${reason})`, 503)
+}
+
+function timeoutError(path: string): RetryableError {
+  return new RetryableError(`Woopra did not answer ${path} in full within ${REQUEST_TIMEOUT_MS} ms`, 408)
+}
+
+/**
+ * One request to Woopra that always ends, with a response or a RetryableError within REQUEST_TIMEOUT_MS:
+ * - the answer is read once, without cloning: actions-core otherwise reads only a clone, which hangs on an answer of
+ *   64 KB or more or one cut mid-body, and lets a reset mid-body escape as an uncaught error;
+ * - reading is bounded in size (node-fetch's `size`, which actions-core passes through) and in time (the deadline
+ *   below; the request client's own timeout ends at the headers);
+ * - redirects are not followed: Woopra's endpoints do not redirect, and following one sends the visitor's data on.
+ */
+async function exchange(request: RequestClient, woopraRequest: WoopraRequest, path: string) {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(timeoutError(path)), REQUEST_TIMEOUT_MS)
+  })
+  const options: RequestOptions & { size: number } = {
+    method: woopraRequest.method,
+    headers: woopraRequest.headers,
+    json: woopraRequest.json,
+    throwHttpErrors: false,
+    redirect: 'manual',
+    skipResponseCloning: true,
+    timeout: REQUEST_TIMEOUT_MS,
+    size: MAX_ANSWER_BYTES
+  }
+  try {
+    return await Promise.race([request(woopraRequest.url, options), deadline])
+  } catch (error) {
+    if (error instanceof RetryableError || error instanceof IntegrationError) throw error
+    throw exchangeFailure(error, path)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Sends one event to Woopra and turns every failure into an error Segment can act on. */
 export async function sendToWoopra(
   request: RequestClient,
@@ -223,27 +301,19 @@ export async function sendToWoopra(
   call: WoopraCall
 ) {
   const woopraRequest = buildWoopraRequest(settings, payload, call)
-  let response
-  try {
-    response = await request(woopraRequest.url, {
-      method: woopraRequest.method,
-      headers: woopraRequest.headers,
-      json: woopraRequest.json,
-      throwHttpErrors: false
-    })
-  } catch (error) {
-    if (error instanceof IntegrationError || error instanceof RetryableError) throw error
-    if (error?.name === 'TimeoutError' || error?.code === 'ETIMEDOUT') {
-      throw new RetryableError(`Woopra did not answer in time: ${error.message}`, 408)
-    }
-    throw new RetryableError(`Woopra could not be reached: ${error?.message ?? String(error)}`, 503)
-  }
+  const path = `/track/${call.endpoint}`
+  const response = await exchange(request, woopraRequest, path)
   if (!response.ok) {
-    const { status, statusText, content } = response
+    const { status, statusText } = response
     const reason = statusText ? ` ${statusText}` : ''
-    const detail = content ? `: ${content.slice(0, 200)}` : ''
+    // Woopra's tracking endpoints do not redirect: following one would send the visitor's data to another host.
+    const redirect =
+      status >= 300 && status < 400
+        ? `, redirecting to ${locationForMessage(response.headers.get('location'))}; redirects are not followed`
+        : ''
+    // The answer's body is left out: it may echo the visitor's data, and error messages end up in logs.
     throw new IntegrationError(
-      `Woopra answered ${status}${reason} to /track/${call.endpoint}${detail}`,
+      `Woopra answered ${status}${reason} to ${path}${redirect}`,
       getErrorCodeFromHttpStatus(status),
       status
     )
