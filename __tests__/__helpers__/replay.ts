@@ -33,6 +33,8 @@ export type Answer =
   | { status: number; headers?: Record<string, string>; delayMs?: number }
   | { hang: true }
   | { reset: true }
+  /** 200 with a longer content-length than is sent: then silence, or the connection reset. */
+  | { cutBody: 'stall' | 'reset' }
 
 export interface FaultySink {
   port: number
@@ -73,7 +75,13 @@ export async function startFaultySink(
     const reply = answer(request)
     if ('hang' in reply) return
     if ('reset' in reply) {
-      req.socket.destroy()
+      req.socket.resetAndDestroy()
+      return
+    }
+    if ('cutBody' in reply) {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' })
+      res.write('woopra.loa')
+      if (reply.cutBody === 'reset') setTimeout(() => req.socket.resetAndDestroy(), 50)
       return
     }
     const send = () => {

@@ -189,6 +189,27 @@ describe('replay against a local Woopra', () => {
     expect(deadLetters.map((letter) => [letter.errorClass, letter.status, letter.attempts])).toEqual(events.map(() => ['IntegrationError', 503, 3])) // prettier-ignore
   })
 
+  it('retries an answer cut mid-body by a reset, and one that stalls after its headers; dead-letters a redirect', async () => {
+    const dir = tempDir()
+    const events = numberedEvents(6, 6).filter(isSentType)
+    writeJsonLines(path.join(dir, 'events.jsonl'), events)
+    const [reset, stalled, redirected] = events.map(seqOf)
+    const { summary, requests, sink, deadLetters } = await replay([path.join(dir, 'events.jsonl')], (request) => {
+      if (request.seq === reset && request.attempt === 0) return { cutBody: 'reset' }
+      if (request.seq === stalled && request.attempt === 0) return { cutBody: 'stall' }
+      if (request.seq === redirected) return { status: 301, headers: { location: 'https://elsewhere.example/track?x=1' } } // prettier-ignore
+      return { status: 200 }
+    })
+    expect(summary).toMatchObject({ read: events.length, delivered: events.length - 1, deadLettered: 1, retries: 2 })
+    expectIdentity(summary)
+    expect(requests.filter((request) => request.seq === reset)).toHaveLength(2)
+    expect(requests.filter((request) => request.seq === stalled)).toHaveLength(2)
+    expect(requests.filter((request) => request.seq === redirected)).toHaveLength(1)
+    expect(requests.every((request) => request.host === 'www.woopra.com')).toBe(true)
+    for (const seq of [reset, stalled]) expect(sink.delivered().get(seq)).toBe(1) // the answer that came whole
+    expect(deadLetters).toMatchObject([{ record: 3, errorClass: 'IntegrationError', status: 301, attempts: 1 }])
+  })
+
   it('retries an answer that never comes, after the request timeout', async () => {
     const dir = tempDir()
     const events = numberedEvents(3, 3).filter(isSentType)
