@@ -1,5 +1,15 @@
 import { spawn } from 'child_process'
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'fs'
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'fs'
 import os from 'os'
 import path from 'path'
 import { createGzip } from 'zlib'
@@ -36,6 +46,14 @@ interface ReplayBenchOptions {
 const ROOT = path.resolve(__dirname, '..')
 const RESULTS_DIR = path.resolve(__dirname, 'results')
 const PROJECT = 'bench.example.com'
+/** The node options of package.json's `replay` script, so that the bench runs the replay as `npm run replay` does. */
+const REPLAY_NODE_OPTIONS = nodeOptionsOfScript('replay')
+
+function nodeOptionsOfScript(name: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> } // prettier-ignore
+  const words = scripts[name].split(/\s+/)
+  return words.slice(1, words.indexOf('-r')).filter((word) => word.startsWith('--'))
+}
 
 function list(value: string): number[] {
   return value.split(',').map((item) => {
@@ -153,6 +171,7 @@ async function runPoint(
     const child = spawn(
       process.execPath,
       [
+        ...REPLAY_NODE_OPTIONS,
         '-r',
         'ts-node/register/transpile-only',
         '-r',

@@ -248,6 +248,29 @@ describe('replay against a local Woopra', () => {
     ])
   })
 
+  it('sends through the subscriptions given instead of the presets, with their mappings', async () => {
+    const dir = tempDir()
+    const events = numberedEvents(14, 7)
+    writeJsonLines(path.join(dir, 'events.jsonl'), events)
+    const subscriptions = [
+      {
+        subscribe: 'type = "track" and event = "Order Completed"',
+        partnerAction: 'trackEvent',
+        mapping: { event_name: 'purchase', user_id: { '@path': '$.anonymousId' }, properties: { seq: { '@path': '$.properties.seq' } } } // prettier-ignore
+      }
+    ]
+    const { summary, requests } = await replay([path.join(dir, 'events.jsonl')], () => ({ status: 200 }), { subscriptions }) // prettier-ignore
+    const tracks = events.filter((event) => event.type === 'track')
+    expect(summary).toMatchObject({ read: 14, delivered: tracks.length, skipped: 14 - tracks.length, deadLettered: 0 })
+    expectIdentity(summary)
+    expect(
+      requests.map((request) => Object.fromEntries(request.query)).sort((a, b) => Number(a.ce_seq) - Number(b.ce_seq))
+    ).toEqual(
+      // prettier-ignore
+      tracks.map((event) => ({ project: 'example.com', event: 'purchase', cv_id: event.anonymousId, timeout: '60000', ce_seq: String(seqOf(event)) })) // prettier-ignore
+    )
+  })
+
   it('reads standard input, and writes requests instead of sending them in a dry run', async () => {
     // nock sits in front of the agent: let requests to Woopra past it, so that what answers is the dry run; were the
     // dry run broken, the TLS spy keeps the request off the network and fails the test.

@@ -15,7 +15,7 @@ export interface RawRecord {
 }
 
 /** A record longer than this is not an event (Segment accepts 32 KB); it is dead-lettered, not held in memory. */
-export const MAX_RECORD_BYTES = 4 * 1024 * 1024
+export const MAX_RECORD_BYTES = 1024 * 1024
 
 const NEWLINE = 0x0a
 

@@ -74,10 +74,14 @@ interface Job {
   line: number
   key: string
   event: SegmentEvent
+  /** Length of the record's text, counted against MAX_QUEUED_BYTES until it settles. */
+  bytes: number
 }
 
 /** Records the reader may run ahead of the oldest unsettled one in a source: bounds the checkpoint's memory. */
 export const MAX_SPAN = 100_000
+/** Text of the events accepted and not yet settled, beyond which the reader waits (large events, few at a time). */
+export const MAX_QUEUED_BYTES = 16 * 1024 * 1024
 /** Journal lines between two snapshots of the checkpoint. */
 const COMPACT_EVERY = 20_000
 const COMPACT_INTERVAL_MS = 10_000
@@ -172,7 +176,9 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     counts.deadLettered++
   }
 
+  let queuedBytes = 0
   const onResult = (job: Job, result: DeliveryResult) => {
+    queuedBytes -= job.bytes
     if (result.outcome === 'delivered') counts.delivered++
     else if (result.outcome === 'skipped') counts.skipped++
     else deadLetter(job, result.failure as FailureSummary, result.attempts)
@@ -295,7 +301,7 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     }
   }
 
-  const handleRecord = async (raw: RawRecord, progress: SourceProgress, at: Omit<Job, 'key' | 'event'>) => {
+  const handleRecord = async (raw: RawRecord, progress: SourceProgress, at: Omit<Job, 'key' | 'event' | 'bytes'>) => {
     const owns = (hashKey: string) => !options.shard || shardOf(hashKey, options.shard.count) === options.shard.index
     let parsed: unknown
     let problem: FailureSummary | undefined
@@ -336,15 +342,21 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
       settleAtOnce(progress, raw.record, 'skipped')
       return
     }
-    while (progress.span() >= MAX_SPAN && !isAborted()) {
+    const bytes = raw.text?.length ?? 0
+    while (
+      (progress.span() >= MAX_SPAN || (queuedBytes > 0 && queuedBytes + bytes > MAX_QUEUED_BYTES)) &&
+      !isAborted()
+    ) {
       await new Promise<void>((resolve) => (wake = resolve))
     }
     progress.read(raw.record, true)
     try {
-      await delivery.enqueue({ ...at, key: visitor || `${at.source}:${raw.record}`, event })
+      queuedBytes += bytes
+      await delivery.enqueue({ ...at, key: visitor || `${at.source}:${raw.record}`, event, bytes })
     } catch (error) {
       if (!(error instanceof DeliveryClosedError)) throw error
       // Interrupted while waiting for room: this record was not taken after all.
+      queuedBytes -= bytes
       counts.read--
       taken--
     }
