@@ -1,6 +1,6 @@
 import { spawn } from 'child_process'
 import type { ChildProcess } from 'child_process'
-import { mkdtempSync, writeFileSync } from 'fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'fs'
 import http from 'http'
 import type { AddressInfo } from 'net'
 import os from 'os'
@@ -107,8 +107,17 @@ export async function startFaultySink(
   }
 }
 
+const tempDirs: string[] = []
+
+/** A new empty folder, removed by removeTempDirs(). */
 export function tempDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'replay-test-'))
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'replay-test-'))
+  tempDirs.push(dir)
+  return dir
+}
+
+export function removeTempDirs() {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 }
 
 /**

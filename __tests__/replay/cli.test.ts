@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'fs'
 import path from 'path'
 import definition from '../../src/destinations/woopra'
 import { parseCli, readSubscriptions } from '../../src/replay/cli'
-import { expectExit, expectIdentity, isSentType, numberedEvents, seqOf, spawnReplay, startFaultySink, summaryOf, tempDir, until, writeJsonLines } from '../__helpers__/replay' // prettier-ignore
+import { expectExit, expectIdentity, isSentType, numberedEvents, seqOf, spawnReplay, startFaultySink, summaryOf, removeTempDirs, tempDir, until, writeJsonLines } from '../__helpers__/replay' // prettier-ignore
 import type { FaultySink } from '../__helpers__/replay'
 
 // `npm run replay` as a user runs it: a child process (node itself, as the npm script runs it), its exit status,
@@ -28,6 +28,8 @@ function archive(count: number, visitors = 16) {
   writeJsonLines(path.join(dir, 'b.jsonl'), events.slice(count / 2))
   return { dir, events, sent: events.filter(isSentType) }
 }
+
+afterAll(removeTempDirs)
 
 describe('npm run replay', () => {
   it('explains every flag with --help', async () => {

@@ -9,7 +9,7 @@ import { presetSubscriptions } from '../../src/server/context'
 import { runReplay } from '../../src/replay/replay'
 import type { ReplayOptions, ReplaySummary } from '../../src/replay/replay'
 import { installRedirect } from '../../bench/redirect'
-import { expectIdentity, isSentType, numberedEvents, seqOf, startFaultySink, tempDir, writeJsonLines } from '../__helpers__/replay' // prettier-ignore
+import { expectIdentity, isSentType, numberedEvents, seqOf, startFaultySink, removeTempDirs, tempDir, writeJsonLines } from '../__helpers__/replay' // prettier-ignore
 import type { Answer, FaultySink, SinkRequest } from '../__helpers__/replay'
 
 // The replay in process against a local stand-in for Woopra (the bench's redirect sends www.woopra.com there): what
@@ -79,6 +79,8 @@ function expectPerVisitorOrder(requests: SinkRequest[], events: SegmentEvent[]) 
 function visitorOf(event: SegmentEvent): string {
   return event.userId ?? (event.integrations?.Woopra as { cookie?: string } | undefined)?.cookie ?? event.anonymousId ?? '' // prettier-ignore
 }
+
+afterAll(removeTempDirs)
 
 describe('replay against a local Woopra', () => {
   it('delivers a mixed archive (folders, gzip, a JSON array) exactly once per event, in order per visitor', async () => {

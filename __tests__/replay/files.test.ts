@@ -6,7 +6,7 @@ import type { RawRecord } from '../../src/replay/records'
 import { listSources, readRecords } from '../../src/replay/sources'
 import { CheckpointWriter, loadCheckpoint } from '../../src/replay/checkpoint'
 import { fnv1a, parseShard, shardOf } from '../../src/replay/shard'
-import { tempDir } from '../__helpers__/replay'
+import { removeTempDirs, tempDir } from '../__helpers__/replay'
 
 // Cutting sources into records, whatever the chunking; the checkpoint's file; the shard hash.
 
@@ -20,6 +20,8 @@ async function collect(records: AsyncIterable<RawRecord>): Promise<RawRecord[]> 
   for await (const record of records) out.push(record)
   return out
 }
+
+afterAll(removeTempDirs)
 
 describe('JSON lines', () => {
   const text = '\ufeff{"a":"é"}\r\n\n  \n{"b":2}\n{"c":3}'
