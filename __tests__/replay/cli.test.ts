@@ -1,8 +1,9 @@
+import { spawn } from 'child_process'
 import { existsSync, readFileSync, writeFileSync } from 'fs'
 import path from 'path'
 import definition from '../../src/destinations/woopra'
 import { parseCli, readSubscriptions } from '../../src/replay/cli'
-import { expectExit, expectIdentity, isSentType, numberedEvents, seqOf, spawnReplay, startFaultySink, summaryOf, removeTempDirs, tempDir, until, writeJsonLines } from '../__helpers__/replay' // prettier-ignore
+import { ROOT, expectExit, expectIdentity, isSentType, numberedEvents, seqOf, spawnReplay, startFaultySink, summaryOf, removeTempDirs, tempDir, until, writeJsonLines } from '../__helpers__/replay' // prettier-ignore
 import type { FaultySink } from '../__helpers__/replay'
 
 // `npm run replay` as a user runs it: a child process (node itself, as the npm script runs it), its exit status,
@@ -198,6 +199,23 @@ describe('npm run replay', () => {
     for (const woopra of woopras)
       for (const [seq, count] of woopra.delivered()) all.set(seq, (all.get(seq) ?? 0) + count)
     expect([...all.entries()].sort((a, b) => a[0] - b[0])).toEqual(sent.map((event) => [seqOf(event), 1]))
+  })
+
+  it('npm run replay passes SIGTERM to node itself, which stops gracefully', async () => {
+    const dir = tempDir()
+    writeJsonLines(path.join(dir, 'e.jsonl'), numberedEvents(5000))
+    const npm = spawn('npm', ['run', '--silent', 'replay', '--', '--project', 'example.com', '--dry-run', '--rate', '50', '--progress-interval', '1', '--dead-letters', path.join(dir, 'dead.jsonl'), path.join(dir, 'e.jsonl')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] }) // prettier-ignore
+    let stderr = ''
+    npm.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)))
+    await until(() => stderr.includes('"msg":"progress"') || npm.exitCode !== null)
+    npm.kill('SIGTERM')
+    expect(await exited).toBe(130)
+    const summary = summaryOf(stderr)
+    expect(summary).toMatchObject({ interrupted: true, complete: false })
+    expect(summary.read).toBeLessThan(5000)
+    expectIdentity(summary)
+    expect(stderr).toMatch(/SIGTERM: reading stopped/)
   })
 
   it('exits 1 when something was dead-lettered, and --dry-run writes requests and no checkpoint', async () => {
