@@ -1,6 +1,7 @@
 import nock from 'nock'
 import tls from 'tls'
 import { mkdirSync, readFileSync, writeFileSync } from 'fs'
+import { gzipSync } from 'zlib'
 import path from 'path'
 import { PassThrough } from 'stream'
 import type { DestinationDefinition, SegmentEvent } from '@segment/actions-core'
@@ -248,6 +249,33 @@ describe('replay against a local Woopra', () => {
       [7, 'InvalidEvent', 42],
       [8, 'InvalidEvent', { event: 'no type', userId: 'u1' }]
     ])
+  })
+
+  it('dead-letters the unreadable rest of a cut gzip once, after the events before the damage, and goes on', async () => {
+    const dir = tempDir()
+    const events = numberedEvents(400, 10).filter(isSentType)
+    const zipped = gzipSync(
+      events
+        .slice(0, 300)
+        .map((event) => JSON.stringify(event))
+        .join('\n')
+    )
+    writeFileSync(path.join(dir, 'a-cut.jsonl.gz'), zipped.subarray(0, zipped.length - 30))
+    writeJsonLines(path.join(dir, 'b.jsonl'), events.slice(300))
+    const { summary, deadLetters, sink } = await replay([dir], () => ({ status: 200 }))
+    expectIdentity(summary)
+    expect(summary.deadLettered).toBe(1)
+    expect(deadLetters).toEqual([
+      expect.objectContaining({
+        source: path.join(dir, 'a-cut.jsonl.gz'),
+        errorClass: 'Z_BUF_ERROR',
+        message: expect.stringMatching(/^The rest of this source could not be read: unexpected end of file/) as unknown
+      })
+    ])
+    const delivered = sink.delivered()
+    expect(summary.delivered).toBe(delivered.size)
+    expect(delivered.size).toBeGreaterThan(100 + (events.length - 300))
+    for (const event of events.slice(300)) expect(delivered.get(seqOf(event))).toBe(1)
   })
 
   it('sends through the subscriptions given instead of the presets, with their mappings', async () => {

@@ -40,9 +40,9 @@ describe('JSON lines', () => {
     const long = `{"x":"${'y'.repeat(5000)}"}`
     expect(await collect(jsonLines(chunksOf(`{"a":1}\n${long}\n{"b":2}\n${long}`, 333), 1000))).toEqual([
       { record: 1, line: 1, text: '{"a":1}' },
-      { record: 2, line: 2, problem: 'The line is longer than 1000 bytes.' },
+      { record: 2, line: 2, problem: 'The line is longer than 1000 bytes.', problemClass: 'RecordTooLarge' },
       { record: 3, line: 3, text: '{"b":2}' },
-      { record: 4, line: 4, problem: 'The line is longer than 1000 bytes.' }
+      { record: 4, line: 4, problem: 'The line is longer than 1000 bytes.', problemClass: 'RecordTooLarge' }
     ])
   })
 })
@@ -76,7 +76,7 @@ describe('JSON array', () => {
     ).rejects.toThrow(/not closed/)
     expect(seen).toEqual([
       { record: 1, line: 1, text: '{"a":1}' },
-      { record: 2, line: 1, problem: 'The JSON array ends in the middle of this element.' }
+      { record: 2, line: 1, problem: 'The JSON array ends in the middle of this element.', problemClass: 'RecordCut' }
     ])
   })
 })

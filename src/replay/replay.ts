@@ -287,7 +287,7 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
         taken++
         deadLetter(
           { progress, source: source.name, record, line: 0, text: undefined },
-          { errorClass: (error as Error)?.name ?? 'Error', message: `The rest of this source could not be read: ${(error as Error)?.message ?? String(error)}`, retryable: false }, // prettier-ignore
+          { errorClass: sourceErrorClass(error), message: `The rest of this source could not be read: ${(error as Error)?.message ?? String(error)}`, retryable: false }, // prettier-ignore
           1
         )
         settleAtOnce(progress, record, 'dead')
@@ -306,7 +306,7 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     let parsed: unknown
     let problem: FailureSummary | undefined
     if (raw.text === undefined) {
-      problem = { errorClass: 'RecordTooLarge', message: raw.problem ?? 'The record could not be read.', retryable: false } // prettier-ignore
+      problem = { errorClass: raw.problemClass ?? 'RecordTooLarge', message: raw.problem ?? 'The record could not be read.', retryable: false } // prettier-ignore
     } else {
       try {
         parsed = JSON.parse(raw.text)
@@ -400,6 +400,13 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
       deadLetters: options.deadLetterFile
     }
   }
+}
+
+/** An error's class, or for Node's generic Error its code (`Z_BUF_ERROR` for a cut gzip, `EACCES`, …). */
+function sourceErrorClass(error: unknown): string {
+  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown }
+  if (typeof name === 'string' && name !== '' && name !== 'Error') return name
+  return typeof code === 'string' ? code : 'Error'
 }
 
 /**
