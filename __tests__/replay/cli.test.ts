@@ -172,6 +172,32 @@ describe('npm run replay', () => {
     expect([...woopra.delivered().entries()].sort((a, b) => a[0] - b[0])).toEqual(sent.map((event) => [seqOf(event), 1])) // prettier-ignore
   })
 
+  it('bounds the wait for what is in flight on SIGINT (--drain-timeout), and --resume sends what did not finish', async () => {
+    let answering = false
+    const woopra = await startFaultySink(() => (answering ? { status: 200 } : { hang: true }))
+    sinks.push(woopra)
+    const { dir, sent } = archive(60)
+    const args = ['--project', 'example.com', '--concurrency', '3', '--drain-timeout', '1', dir]
+    const first = spawnReplay(args, { port: woopra.port, cwd: dir })
+    await until(() => woopra.requests.length >= 3 || first.child.exitCode !== null)
+    first.child.kill('SIGINT')
+    await expectExit(first, 130)
+    const interrupted = summaryOf(first.stderr)
+    expectIdentity(interrupted)
+    // Read ahead but not settled: the 57 that had not started, and the 3 still in flight when the drain gave up.
+    expect(interrupted).toMatchObject({ interrupted: true, read: 0, delivered: 0, notFinished: 60 })
+
+    answering = true
+    const second = spawnReplay([...args, '--resume'], { port: woopra.port, cwd: dir })
+    await expectExit(second, 0)
+    const resumed = summaryOf(second.stderr)
+    expectIdentity(resumed)
+    expect(resumed.read).toBe(60)
+    expect([...woopra.delivered().entries()].sort((a, b) => a[0] - b[0])).toEqual(sent.map((event) => [seqOf(event), 1])) // prettier-ignore
+    // The three that hung were sent again: no more than the concurrency.
+    expect(woopra.requests.length).toBe(sent.length + 3)
+  })
+
   it('N shards together deliver every event exactly once, each visitor in one shard, each with its own files', async () => {
     const { dir, events, sent } = archive(300, 40)
     const shards = 3

@@ -54,7 +54,10 @@ export interface ReplayOptions<S> {
 export interface ReplaySummary extends Counts {
   skippedDuplicates: number
   skippedDisabled: number
-  /** Records taken from the inputs but not settled when the drain timed out: not in the checkpoint, --resume sends them. */
+  /**
+   * Records read ahead but not settled when the run stopped (not started, or still in flight when the drain timed
+   * out): not in `read`, not settled in the checkpoint; --resume sends them.
+   */
   notFinished: number
   interrupted: boolean
   complete: boolean
