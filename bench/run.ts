@@ -1,5 +1,3 @@
-import { fork } from 'child_process'
-import type { ChildProcess } from 'child_process'
 import { mkdirSync, writeFileSync } from 'fs'
 import os from 'os'
 import path from 'path'
@@ -10,7 +8,9 @@ import { PATH_IDS, pathInfo } from './paths'
 import type { PathId } from './paths'
 import { formatProfile, summarizeProfile } from './profile'
 import type { ProfileSummary } from './profile'
-import type { ChildMessage, ParentMessage, RunResult } from './protocol'
+import { PathProcess } from './path-process'
+import type { RunResult } from './protocol'
+import { replayBench, REPLAY_USAGE } from './replay'
 import { startSink } from './sink'
 import type { Sink } from './sink'
 import { summarize, table } from './stats'
@@ -62,71 +62,6 @@ function parseArgs(argv: string[]): Options {
   return options
 }
 
-/** A path's process, with a promise-based conversation over IPC. */
-class PathProcess {
-  readonly child: ChildProcess
-  private waiting?: { type: string; resolve: (message: ChildMessage) => void; reject: (error: Error) => void }
-  private readonly exited: Promise<number | null>
-  readonly ready: Promise<Extract<ChildMessage, { type: 'ready' }>>
-  profileFile?: string
-
-  constructor(readonly id: PathId, port: number, options: Options, stamp: string) {
-    const execArgv = ['--expose-gc', '-r', 'ts-node/register/transpile-only']
-    if (options.profile) {
-      this.profileFile = path.join(RESULTS_DIR, 'profiles', `${id}-${stamp}.cpuprofile`)
-      execArgv.unshift(
-        '--cpu-prof',
-        `--cpu-prof-dir=${path.dirname(this.profileFile)}`,
-        `--cpu-prof-name=${path.basename(this.profileFile)}`,
-        '--cpu-prof-interval=100'
-      )
-    }
-    this.child = fork(
-      path.join(__dirname, 'child.ts'),
-      [id, String(port), String(options.events), String(options.seed)],
-      {
-        execArgv,
-        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-      }
-    )
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)))
-    this.child.on('message', (message: ChildMessage) => {
-      const waiting = this.waiting
-      this.waiting = undefined
-      if (message.type === 'error') waiting?.reject(new Error(`path ${id}: ${message.message}`))
-      else if (waiting && message.type === waiting.type) waiting.resolve(message)
-      else waiting?.reject(new Error(`path ${id}: unexpected message ${message.type}`))
-    })
-    this.child.on('exit', (code) => {
-      if (this.waiting) this.waiting.reject(new Error(`path ${id}: process exited with ${code}`))
-      this.waiting = undefined
-    })
-    this.ready = this.expect('ready') as Promise<Extract<ChildMessage, { type: 'ready' }>>
-  }
-
-  private expect(type: ChildMessage['type']): Promise<ChildMessage> {
-    return new Promise((resolve, reject) => (this.waiting = { type, resolve, reject }))
-  }
-
-  ask<T extends ChildMessage['type']>(message: ParentMessage, answer: T): Promise<Extract<ChildMessage, { type: T }>> {
-    const reply = this.expect(answer)
-    this.child.send(message)
-    return reply as Promise<Extract<ChildMessage, { type: T }>>
-  }
-
-  async finish() {
-    const bye = await this.ask({ type: 'exit' }, 'bye')
-    const code = await this.exited
-    if (code !== 0) throw new Error(`path ${this.id}: process exited with ${code}`)
-    return bye
-  }
-
-  kill() {
-    if (this.child.exitCode === null) this.child.kill()
-  }
-}
-
 function checkRun(sink: Sink, id: PathId, expected: Record<string, number>) {
   const counts = sink.counts()
   const problems = Object.keys({ ...expected, ...counts }).filter((key) => counts[key] !== expected[key])
@@ -144,8 +79,37 @@ function expectedCounts(id: PathId, types: readonly string[]): Record<string, nu
   return counts
 }
 
+export const USAGE = `Usage: npm run bench -- [options]
+
+Sends one seeded mix of Segment events to a local sink through each path (a–e2), each in its own process, and
+writes the figures to bench/results/latest.json (partial.json with --only, profile-<paths>.json with --profile).
+
+  --events <n>          events per repetition (default 3000)
+  --reps <n>            repetitions (default 5)
+  --warmup <n>          warm-up events per path (default 600)
+  --seed <n>            the mix's seed (default ${DEFAULT_SEED})
+  --only <ids>          a subset of paths, e.g. a,c (writes bench/results/partial.json)
+  --profile             profile the path(s) (default: a) with --cpu-prof, summarized by stage
+  --isolate             our request building alone against the floor's, no network (bench/results/isolate.json)
+  --destination <dir>   measure a candidate copy of src/destinations/woopra instead
+  --replay              benchmark npm run replay instead (see npm run bench -- --replay --help)
+  -h, --help            show this help`
+
 async function main() {
-  const options = parseArgs(process.argv.slice(2))
+  const argv = process.argv.slice(2)
+  if (argv.includes('--replay')) {
+    if (argv.includes('--help') || argv.includes('-h')) return console.log(REPLAY_USAGE)
+    return replayBench(argv.filter((arg) => arg !== '--replay'))
+  }
+  if (argv.includes('--help') || argv.includes('-h')) return console.log(USAGE)
+  let options: Options
+  try {
+    options = parseArgs(argv)
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`)
+    process.exitCode = 2
+    return
+  }
   if (options.destination) process.env.BENCH_DESTINATION = options.destination
   mkdirSync(path.join(RESULTS_DIR, 'profiles'), { recursive: true })
   const started = Date.now()
@@ -158,7 +122,9 @@ async function main() {
 
   const sink = await startSink()
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-  const processes = options.only.map((id) => new PathProcess(id, sink.port, options, stamp))
+  const processes = options.only.map(
+    (id) => new PathProcess(id, sink.port, { ...options, resultsDir: RESULTS_DIR }, stamp)
+  )
   try {
     const loaded = new Map<PathId, number>()
     for (const p of processes) {

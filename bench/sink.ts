@@ -27,7 +27,8 @@ export interface Sink {
 
 const BODY = 'woopra.loaded();\n'
 
-export async function startSink(): Promise<Sink> {
+/** `delayMs`: answer each request that long after it arrived, as a remote API does (0: at once). */
+export async function startSink(delayMs = 0): Promise<Sink> {
   let counts: Record<string, number> = {}
   let total = 0
   let recording = false
@@ -52,12 +53,16 @@ export async function startSink(): Promise<Sink> {
           body: Buffer.concat(chunks).toString('utf8')
         })
       }
-      res.writeHead(200, {
-        'content-type': 'text/javascript; charset=UTF-8',
-        'content-length': Buffer.byteLength(BODY),
-        'cache-control': 'no-cache'
-      })
-      res.end(BODY)
+      const answer = () => {
+        res.writeHead(200, {
+          'content-type': 'text/javascript; charset=UTF-8',
+          'content-length': Buffer.byteLength(BODY),
+          'cache-control': 'no-cache'
+        })
+        res.end(BODY)
+      }
+      if (delayMs > 0) setTimeout(answer, delayMs)
+      else answer()
     })
   })
   // Children sit idle while the others run; keep their connections open across repetitions.

@@ -400,3 +400,39 @@ describe('Delivery', () => {
     }
   })
 })
+
+describe('Delivery.cancelQueued (a graceful stop)', () => {
+  it('lets what is in flight finish, starts and retries nothing more, and reports the rest as unfinished', async () => {
+    const control = controlledDeliver()
+    const { delivery, clock, results } = makeDelivery({ deliver: control.deliver, concurrency: 2 })
+    for (const [id, key] of [['a1', 'A'], ['a2', 'A'], ['b1', 'B'], ['c1', 'C'], ['d1', 'D']]) delivery.tryEnqueue(job(id, key)) // prettier-ignore
+    await settle()
+    control.fail('b1', new RetryableError('reset', 503))
+    await settle()
+    // Now a1 and c1 run; b1 waits to be retried; a2 and d1 are queued.
+    expect([...control.open.keys()]).toEqual(['a1', 'c1'])
+    delivery.cancelQueued()
+    expect(delivery.tryEnqueue(job('e1'))).toBe(false)
+    expect(delivery.pending).toBe(2)
+    control.finish('a1')
+    control.fail('c1', new RetryableError('reset', 503))
+    const drained = await delivery.drain(10_000)
+    expect(drained.drained).toBe(false)
+    expect(drained.unfinished.map((j) => j.id).sort()).toEqual(['a2', 'b1', 'c1', 'd1'])
+    await clock.advance(60_000)
+    expect(control.started).toEqual(['a1', 'b1', 'c1'])
+    expect(results.map(([id, result]) => [id, result.outcome])).toEqual([['a1', 'delivered']])
+  })
+
+  it('lets a drain that is already waiting end once what is in flight has finished', async () => {
+    const control = controlledDeliver()
+    const { delivery } = makeDelivery({ deliver: control.deliver, concurrency: 1 })
+    delivery.tryEnqueue(job('a'))
+    delivery.tryEnqueue(job('b'))
+    await settle()
+    const draining = delivery.drain()
+    delivery.cancelQueued()
+    control.finish('a')
+    expect(await draining).toEqual({ drained: false, unfinished: [job('b')] })
+  })
+})

@@ -56,6 +56,10 @@ export class Delivery<J> {
   private closed = false
   /** After a drain timed out: nothing more starts, and late results are ignored. */
   private stopped = false
+  /** After cancelQueued(): nothing more starts or is retried. */
+  private cancelling = false
+  /** Jobs that will get no result: cancelled before they started, or still running when a drain timed out. */
+  private readonly abandoned: J[] = []
   private nextStartAt = 0
   private cancelRateTimer?: () => void
 
@@ -107,13 +111,37 @@ export class Delivery<J> {
   }
 
   /**
+   * Stops starting jobs: accepts nothing more, and takes back every job that has not started (queued, or waiting to
+   * be retried); an attempt in flight that fails in a way worth retrying is not retried. The jobs taken back get no
+   * onResult; drain() returns them as `unfinished`. For a graceful stop (Ctrl+C): finish what is in flight, no more.
+   */
+  cancelQueued(): void {
+    this.close()
+    this.cancelling = true
+    for (const [entry, { cancel }] of this.retryTimers) {
+      cancel()
+      this.abandoned.push(entry.job)
+    }
+    this.count -= this.retryTimers.size
+    this.retryTimers.clear()
+    for (const lane of this.lanes.values()) {
+      for (const entry of lane.jobs) this.abandoned.push(entry.job)
+      this.count -= lane.jobs.length
+      lane.jobs.clear()
+    }
+    this.ready.clear()
+    for (const [key, lane] of this.lanes) if (!this.isRunning(lane)) this.lanes.delete(key)
+    this.notifyIfIdle()
+  }
+
+  /**
    * Closes, then waits until every accepted job has its result. After `timeoutMs`, stops: nothing more starts or is
-   * retried, and the jobs without a result (queued, waiting to retry, in flight) are returned as `unfinished`, in
-   * per-key order; they get no onResult, even if an attempt in flight ends later.
+   * retried, and the jobs without a result (queued, waiting to retry, in flight) are returned as `unfinished`; they
+   * get no onResult, even if an attempt in flight ends later. `unfinished` also holds what cancelQueued() took back.
    */
   async drain(timeoutMs = Infinity): Promise<{ drained: boolean; unfinished: J[] }> {
     this.close()
-    if (this.count > 0 && !this.stopped) {
+    if (this.count > 0) {
       let cancelTimeout: (() => void) | undefined
       let onIdle: (() => void) | undefined
       const idle = await new Promise<boolean>((resolve) => {
@@ -123,29 +151,36 @@ export class Delivery<J> {
       })
       cancelTimeout?.()
       if (onIdle) this.idleWaiters.delete(onIdle)
-      if (idle) return { drained: true, unfinished: [] }
+      if (!idle && this.count > 0) this.stop()
     }
-    if (this.count === 0) return { drained: true, unfinished: [] }
-    return { drained: false, unfinished: this.stop() }
+    return { drained: this.abandoned.length === 0, unfinished: [...this.abandoned] }
   }
 
-  private stop(): J[] {
+  private isRunning(lane: Lane<J>): boolean {
+    for (const entry of this.running) if (this.options.keyOf(entry.job) === lane.key) return true
+    return false
+  }
+
+  private stop(): void {
     this.stopped = true
     this.cancelRateTimer?.()
     this.cancelRateTimer = undefined
-    const unfinished: J[] = []
-    for (const entry of this.running) unfinished.push(entry.job)
+    for (const entry of this.running) this.abandoned.push(entry.job)
     for (const [entry, { cancel }] of this.retryTimers) {
       cancel()
-      unfinished.push(entry.job)
+      this.abandoned.push(entry.job)
     }
-    for (const lane of this.lanes.values()) for (const entry of lane.jobs) unfinished.push(entry.job)
+    for (const lane of this.lanes.values()) for (const entry of lane.jobs) this.abandoned.push(entry.job)
     this.running.clear()
     this.retryTimers.clear()
     this.lanes.clear()
     this.ready.clear()
     this.count = 0
-    return unfinished
+    this.notifyIfIdle()
+  }
+
+  private notifyIfIdle(): void {
+    if (this.count === 0) for (const onIdle of [...this.idleWaiters]) onIdle()
   }
 
   private accept(job: J): void {
@@ -188,7 +223,7 @@ export class Delivery<J> {
     entry.attempts++
     let result: DeliveryResult
     try {
-      // Always asynchronous, even when deliver() throws at once: finish() never recurses into pump().
+      // Always asynchronous, even when deliver() throws at once: release() never recurses into pump().
       const delivered = await Promise.resolve().then(() => this.options.deliver(entry.job, entry.attempts))
       result = { outcome: delivered.outcome, attempts: entry.attempts, actions: delivered.actions }
     } catch (error) {
@@ -197,9 +232,10 @@ export class Delivery<J> {
     }
     if (!this.running.delete(entry)) return // stopped by drain(): reported as unfinished
     if (result.failure?.retryable && entry.attempts < this.maxAttempts) {
-      this.scheduleRetry(lane, entry, result.failure)
+      if (this.cancelling) this.release(lane, entry, undefined)
+      else this.scheduleRetry(lane, entry, result.failure)
     } else {
-      this.finish(lane, entry, result)
+      this.release(lane, entry, result)
     }
     this.pump()
   }
@@ -225,14 +261,16 @@ export class Delivery<J> {
     return retryAfterMs === undefined ? jittered : Math.max(jittered, Math.min(retryAfterMs, maxRetryAfterMs))
   }
 
-  private finish(lane: Lane<J>, entry: Entry<J>, result: DeliveryResult): void {
+  /** The job is done with: its result reported, or (without one) the job abandoned. Its lane's next job may run. */
+  private release(lane: Lane<J>, entry: Entry<J>, result: DeliveryResult | undefined): void {
     this.count--
     lane.busy = false
     if (lane.jobs.length > 0) this.ready.push(lane)
     else this.lanes.delete(lane.key)
-    this.callSafely(() => this.options.onResult?.(entry.job, result))
+    if (result) this.callSafely(() => this.options.onResult?.(entry.job, result))
+    else this.abandoned.push(entry.job)
     this.admitWaiting()
-    if (this.count === 0) for (const onIdle of [...this.idleWaiters]) onIdle()
+    this.notifyIfIdle()
   }
 
   /** Accepts jobs that enqueue() holds back, in order, while there is room (counted at once: nothing overtakes). */

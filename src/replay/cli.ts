@@ -242,7 +242,7 @@ export function formatSummary(summary: ReplaySummary): string {
     `  ${summary.eventsPerSecond} events/s over ${summary.durationSeconds} s; peak RSS ${summary.peakRssMB} MB`
   ]
   if (summary.deadLettered > 0) lines.push(`  dead letters: ${summary.deadLetters}`)
-  if (summary.notFinished > 0) lines.push(`  ${summary.notFinished} events were still in flight when the drain timed out; --resume sends them`) // prettier-ignore
+  if (summary.notFinished > 0) lines.push(`  ${summary.notFinished} events read ahead were not settled (not started, or still in flight when the drain timed out); --resume sends them`) // prettier-ignore
   if (summary.interrupted) lines.push(`  interrupted: continue with the same command and --resume (checkpoint ${summary.checkpoint ?? 'none'})`) // prettier-ignore
   return lines.join('\n')
 }
@@ -255,13 +255,19 @@ async function main(): Promise<number> {
       process.stdout.write(`${USAGE}\n`)
       return 0
     }
-    await new Destination(woopra).testAuthentication(options.settings as never)
   } catch (error) {
-    if (error instanceof UsageError || (error as Error)?.name === 'InvalidAuthenticationError') {
-      process.stderr.write(`${(error as Error).message}\n\nRun npm run replay -- --help for the options.\n`)
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\nRun npm run replay -- --help for the options.\n`)
       return 2
     }
     throw error
+  }
+  try {
+    // The destination's own check of its settings (no request), so that bad settings stop the run before it starts.
+    await new Destination(woopra).testAuthentication(options.settings as never)
+  } catch (error) {
+    process.stderr.write(`The settings are not valid: ${(error as Error)?.message ?? String(error)}\n`)
+    return 2
   }
 
   let previous
@@ -324,6 +330,9 @@ async function main(): Promise<number> {
 if (require.main === module) {
   main().then(
     (code) => {
+      // After an interruption, requests that outlived the drain may still hold the event loop (up to the
+      // destination's timeout): they are not settled, the checkpoint and summary are written, so leave now.
+      if (code === 130) process.exit(code)
       process.exitCode = code
     },
     (error: Error) => {

@@ -59,10 +59,10 @@ export class Progress {
         etaAsynchronousUpdate: true,
         hideCursor: true,
         format: known
-          ? '{bar} {percentage}% | {done} events | {rate}/s | retries {retries} | dead letters {dead} | ETA {eta_formatted}' // prettier-ignore
+          ? '{bar} {percentage}% | {value} of ~{total} events | {rate}/s | retries {retries} | dead letters {dead} | ETA {eta_formatted}' // prettier-ignore
           : '{done} events | {rate}/s | retries {retries} | dead letters {dead} | elapsed {duration_formatted}'
       })
-      this.bar.start(known ? totalBytes : 1, 0, this.payload())
+      this.bar.start(1, 0, this.payload())
       this.timer = setInterval(() => this.tick(), 500)
     } else {
       this.timer = setInterval(() => this.tick(), intervalMs)
@@ -75,11 +75,24 @@ export class Progress {
     return { done: done(counts), rate: Math.round(this.meter.sample(done(counts))), retries: counts.retries, dead: counts.deadLettered } // prettier-ignore
   }
 
+  /**
+   * Events of this run (this shard's, those an earlier run settled included) in the whole input, estimated from the
+   * bytes read so far (compressed bytes for gzip).
+   */
+  private estimatedTotal(counts: Counts): number | undefined {
+    const total = this.options.totalBytes
+    if (!total || counts.bytesRead === 0) return undefined
+    return Math.round(((counts.read + counts.alreadySettled) * total) / Math.min(counts.bytesRead, total))
+  }
+
   private tick() {
     const counts = this.options.counts()
     if (this.bar) {
-      const total = this.options.totalBytes
-      this.bar.update(total ? Math.min(counts.bytesRead, total) : 0, this.payload())
+      // Done of the estimated total (from the bytes read so far), so that the bar and the ETA count events.
+      const value = done(counts) + counts.alreadySettled
+      const estimate = this.estimatedTotal(counts)
+      if (estimate !== undefined) this.bar.setTotal(Math.max(estimate, value, 1))
+      this.bar.update(value, this.payload())
       return
     }
     this.options.stream.write(`${JSON.stringify(this.line(counts))}\n`)
@@ -99,7 +112,7 @@ export class Progress {
       ...counts,
       inFlight: this.options.inFlight(),
       eventsPerSecond: Math.round(rate * 10) / 10,
-      ...(total ? { totalBytes: total, percent: Math.round((fraction ?? 0) * 1000) / 10 } : {}),
+      ...(total ? { totalBytes: total, percent: Math.round((fraction ?? 0) * 1000) / 10, estimatedTotal: this.estimatedTotal(counts) } : {}), // prettier-ignore
       ...(etaS !== undefined ? { etaSeconds: etaS } : {}),
       elapsedSeconds: Math.round(elapsedS)
     }

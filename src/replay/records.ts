@@ -10,12 +10,13 @@ export interface RawRecord {
   /** The line the record starts on. */
   line: number
   text?: string
-  /** Set instead of text when the record was not readable (too large). */
+  /** Set instead of text when the record was not readable: too large, or cut by the end of the source. */
   problem?: string
+  problemClass?: 'RecordTooLarge' | 'RecordCut'
 }
 
 /** A record longer than this is not an event (Segment accepts 32 KB); it is dead-lettered, not held in memory. */
-export const MAX_RECORD_BYTES = 4 * 1024 * 1024
+export const MAX_RECORD_BYTES = 1024 * 1024
 
 const NEWLINE = 0x0a
 
@@ -34,7 +35,12 @@ export async function* jsonLines(
       oversized = false
       parts = []
       partBytes = 0
-      return { record: line, line, problem: `The line is longer than ${maxBytes} bytes.` }
+      return {
+        record: line,
+        line,
+        problem: `The line is longer than ${maxBytes} bytes.`,
+        problemClass: 'RecordTooLarge'
+      }
     }
     const buffer = parts.length === 0 ? last : Buffer.concat([...parts, last])
     parts = []
@@ -106,7 +112,12 @@ export async function* jsonArrayElements(
     if (!wasOversized && text === '') return undefined
     record++
     return wasOversized
-      ? { record, line: startLine, problem: `The element is longer than ${maxBytes} bytes.` }
+      ? {
+          record,
+          line: startLine,
+          problem: `The element is longer than ${maxBytes} bytes.`,
+          problemClass: 'RecordTooLarge' as const
+        }
       : { record, line: startLine, text }
   }
 
@@ -164,7 +175,7 @@ export async function* jsonArrayElements(
   if (state === 'element') {
     if (current.trim() !== '' || oversized) {
       const element = take()
-      if (element) yield { record: element.record, line: element.line, problem: 'The JSON array ends in the middle of this element.' } // prettier-ignore
+      if (element) yield { record: element.record, line: element.line, problem: 'The JSON array ends in the middle of this element.', problemClass: 'RecordCut' } // prettier-ignore
     }
     throw new ArrayFormatError('The JSON array is not closed: the file ends before its "]".')
   }

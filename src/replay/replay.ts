@@ -54,7 +54,10 @@ export interface ReplayOptions<S> {
 export interface ReplaySummary extends Counts {
   skippedDuplicates: number
   skippedDisabled: number
-  /** Records taken from the inputs but not settled when the drain timed out: not in the checkpoint, --resume sends them. */
+  /**
+   * Records read ahead but not settled when the run stopped (not started, or still in flight when the drain timed
+   * out): not in `read`, not settled in the checkpoint; --resume sends them.
+   */
   notFinished: number
   interrupted: boolean
   complete: boolean
@@ -74,10 +77,14 @@ interface Job {
   line: number
   key: string
   event: SegmentEvent
+  /** Length of the record's text, counted against MAX_QUEUED_BYTES until it settles. */
+  bytes: number
 }
 
 /** Records the reader may run ahead of the oldest unsettled one in a source: bounds the checkpoint's memory. */
 export const MAX_SPAN = 100_000
+/** Text of the events accepted and not yet settled, beyond which the reader waits (large events, few at a time). */
+export const MAX_QUEUED_BYTES = 16 * 1024 * 1024
 /** Journal lines between two snapshots of the checkpoint. */
 const COMPACT_EVERY = 20_000
 const COMPACT_INTERVAL_MS = 10_000
@@ -110,7 +117,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySummary> {
   const startedAt = Date.now()
   const cpuAtStart = process.cpuUsage()
-  const sources = await listSources(options.inputs)
+  const ownFiles = [options.checkpointFile, options.deadLetterFile].flatMap((file) =>
+    file ? [path.resolve(file)] : []
+  )
+  const sources = await listSources(options.inputs, new Set(ownFiles))
   const totalBytes = sources.every((source) => source.bytes !== undefined)
     ? sources.reduce((sum, source) => sum + (source.bytes ?? 0), 0)
     : undefined
@@ -169,7 +179,9 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     counts.deadLettered++
   }
 
+  let queuedBytes = 0
   const onResult = (job: Job, result: DeliveryResult) => {
+    queuedBytes -= job.bytes
     if (result.outcome === 'delivered') counts.delivered++
     else if (result.outcome === 'skipped') counts.skipped++
     else deadLetter(job, result.failure as FailureSummary, result.attempts)
@@ -205,13 +217,12 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     wake = undefined
     resolve?.()
   }
-  const aborted = new Promise<'aborted'>((resolve) => {
-    if (options.signal?.aborted) resolve('aborted')
-    options.signal?.addEventListener('abort', () => {
-      delivery.close()
-      wakeReader()
-      resolve('aborted')
-    })
+  options.signal?.addEventListener('abort', () => {
+    // Graceful stop: nothing more is read or started; what is in flight may finish, within the drain timeout. What
+    // did not start stays unsettled in the checkpoint, for --resume.
+    delivery.cancelQueued()
+    void delivery.drain(options.drainTimeoutMs)
+    wakeReader()
   })
   const isAborted = () => options.signal?.aborted === true
 
@@ -260,7 +271,7 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     try {
       for (;;) {
         if (isAborted() || limitReached()) return
-        const next = await Promise.race([iterator.next(), aborted])
+        const next = await nextUnlessAborted(iterator, options.signal)
         if (next === 'aborted' || next.done) return
         const raw = next.value
         if (progress.settledBefore(raw.record)) {
@@ -279,7 +290,7 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
         taken++
         deadLetter(
           { progress, source: source.name, record, line: 0, text: undefined },
-          { errorClass: (error as Error)?.name ?? 'Error', message: `The rest of this source could not be read: ${(error as Error)?.message ?? String(error)}`, retryable: false }, // prettier-ignore
+          { errorClass: sourceErrorClass(error), message: `The rest of this source could not be read: ${(error as Error)?.message ?? String(error)}`, retryable: false }, // prettier-ignore
           1
         )
         settleAtOnce(progress, record, 'dead')
@@ -293,12 +304,12 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     }
   }
 
-  const handleRecord = async (raw: RawRecord, progress: SourceProgress, at: Omit<Job, 'key' | 'event'>) => {
+  const handleRecord = async (raw: RawRecord, progress: SourceProgress, at: Omit<Job, 'key' | 'event' | 'bytes'>) => {
     const owns = (hashKey: string) => !options.shard || shardOf(hashKey, options.shard.count) === options.shard.index
     let parsed: unknown
     let problem: FailureSummary | undefined
     if (raw.text === undefined) {
-      problem = { errorClass: 'RecordTooLarge', message: raw.problem ?? 'The record could not be read.', retryable: false } // prettier-ignore
+      problem = { errorClass: raw.problemClass ?? 'RecordTooLarge', message: raw.problem ?? 'The record could not be read.', retryable: false } // prettier-ignore
     } else {
       try {
         parsed = JSON.parse(raw.text)
@@ -334,15 +345,21 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
       settleAtOnce(progress, raw.record, 'skipped')
       return
     }
-    while (progress.span() >= MAX_SPAN && !isAborted()) {
+    const bytes = raw.text?.length ?? 0
+    while (
+      (progress.span() >= MAX_SPAN || (queuedBytes > 0 && queuedBytes + bytes > MAX_QUEUED_BYTES)) &&
+      !isAborted()
+    ) {
       await new Promise<void>((resolve) => (wake = resolve))
     }
     progress.read(raw.record, true)
     try {
-      await delivery.enqueue({ ...at, key: visitor || `${at.source}:${raw.record}`, event })
+      queuedBytes += bytes
+      await delivery.enqueue({ ...at, key: visitor || `${at.source}:${raw.record}`, event, bytes })
     } catch (error) {
       if (!(error instanceof DeliveryClosedError)) throw error
       // Interrupted while waiting for room: this record was not taken after all.
+      queuedBytes -= bytes
       counts.read--
       taken--
     }
@@ -354,8 +371,10 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
       if (isAborted() || limitReached()) break
       await readSource(source)
     }
+    // Retries end (max attempts) and requests end (the destination's timeout): this drain ends. On abort, the abort
+    // handler's bounded drain ends it sooner.
+    const drained = await delivery.drain()
     interrupted = isAborted()
-    const drained = await delivery.drain(interrupted ? options.drainTimeoutMs : Infinity)
     const notFinished = drained.unfinished.length
     counts.read -= notFinished
     const complete = !interrupted && !limitReached() && notFinished === 0
@@ -384,6 +403,40 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
       deadLetters: options.deadLetterFile
     }
   }
+}
+
+/** An error's class, or for Node's generic Error its code (`Z_BUF_ERROR` for a cut gzip, `EACCES`, …). */
+function sourceErrorClass(error: unknown): string {
+  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown }
+  if (typeof name === 'string' && name !== '' && name !== 'Error') return name
+  return typeof code === 'string' ? code : 'Error'
+}
+
+/**
+ * The iterator's next value, or 'aborted' as soon as the signal aborts (standard input may wait for ever). Not
+ * Promise.race with one long-lived promise: each race would leave a reaction on it, a leak per record.
+ */
+function nextUnlessAborted<T>(
+  iterator: AsyncIterator<T>,
+  signal?: AbortSignal
+): Promise<IteratorResult<T> | 'aborted'> {
+  const next = iterator.next()
+  if (!signal) return next
+  if (signal.aborted) return Promise.resolve('aborted')
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve('aborted')
+    signal.addEventListener('abort', onAbort, { once: true })
+    next.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      }
+    )
+  })
 }
 
 function writeDryRunRequest(output: Writable, request: InterceptedRequest<Job>) {

@@ -29,8 +29,20 @@ function isHidden(name: string): boolean {
   return name.startsWith('.')
 }
 
-/** Every file under the inputs, in a stable order: the inputs as given, folders walked in name order. */
-export async function listSources(inputs: readonly string[]): Promise<Source[]> {
+/** Files the replay writes: never read as input, even when they sit in an input folder. */
+export function isReplayOutput(file: string): boolean {
+  return /^replay-(checkpoint|dead-letters)\b/.test(path.basename(file))
+}
+
+/**
+ * Every file under the inputs, in a stable order: the inputs as given, folders walked in name order. Hidden files,
+ * the replay's own files (default names) and `exclude` (absolute paths, such as this run's checkpoint) are left out.
+ */
+export async function listSources(
+  inputs: readonly string[],
+  exclude: ReadonlySet<string> = new Set()
+): Promise<Source[]> {
+  // prettier-ignore
   const sources: Source[] = []
   const walk = async (file: string, given: boolean): Promise<void> => {
     let stat
@@ -42,6 +54,12 @@ export async function listSources(inputs: readonly string[]): Promise<Source[]> 
     if (stat.isDirectory()) {
       const entries = (await fs.readdir(file)).filter((name) => !isHidden(name)).sort()
       for (const entry of entries) await walk(path.join(file, entry), false)
+    } else if (
+      isReplayOutput(file) ||
+      exclude.has(path.resolve(file)) ||
+      (/\.tmp$/.test(file) && exclude.has(path.resolve(file).replace(/\.\d+\.tmp$/, '')))
+    ) {
+      return
     } else if (stat.isFile() || given) {
       sources.push({ name: file, bytes: stat.isFile() ? stat.size : undefined })
     }
@@ -50,7 +68,14 @@ export async function listSources(inputs: readonly string[]): Promise<Source[]> 
     if (input === STDIN) sources.push({ name: STDIN })
     else await walk(input, true)
   }
-  return sources
+  // A file named twice (given, and inside a given folder) is read once.
+  const seen = new Set<string>()
+  return sources.filter((source) => {
+    const key = sourceKey(source)
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
 }
 
 /** The checkpoint's name for a source: its absolute path, or '-'. */
