@@ -11,6 +11,7 @@ import type { ProfileSummary } from './profile'
 import { PathProcess } from './path-process'
 import type { RunResult } from './protocol'
 import { replayBench, REPLAY_USAGE } from './replay'
+import { measureWebPackages, sizeTable } from './size'
 import { startSink } from './sink'
 import type { Sink } from './sink'
 import { summarize, table } from './stats'
@@ -93,6 +94,7 @@ writes the figures to bench/results/latest.json (partial.json with --only, profi
   --isolate             our request building alone against the floor's, no network (bench/results/isolate.json)
   --destination <dir>   measure a candidate copy of src/destinations/woopra instead
   --replay              benchmark npm run replay instead (see npm run bench -- --replay --help)
+  --size                the minified and gzipped size of each web package's own code, next to Braze Web
   -h, --help            show this help`
 
 async function main() {
@@ -102,6 +104,7 @@ async function main() {
     return replayBench(argv.filter((arg) => arg !== '--replay'))
   }
   if (argv.includes('--help') || argv.includes('-h')) return console.log(USAGE)
+  if (argv.includes('--size')) return console.log(sizeTable(await measureWebPackages()))
   let options: Options
   try {
     options = parseArgs(argv)

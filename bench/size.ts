@@ -3,7 +3,7 @@ import { gzipSync } from 'zlib'
 import { build } from 'esbuild'
 
 /*
- * `npm run bench:size`: the minified and gzipped size of each web package's own code, next to the published Braze Web
+ * `npm run bench -- --size`: the minified and gzipped size of each web package's own code, next to the published Braze Web
  * (Actions) package measured the same way.
  *
  * "Own code" is everything in the package's folder: each package's src/index.ts is bundled with esbuild, minified,
@@ -84,14 +84,4 @@ export function sizeTable(rows: SizeResult[]): string {
     `| ${'-'.repeat(width)} | ${['', '', ''].map(() => '--------:').join(' | ')} |`,
     ...rows.map((row) => line([row.name, String(row.modules), kB(row.minifiedBytes), kB(row.gzippedBytes)]))
   ].join('\n')
-}
-
-if (require.main === module) {
-  measureWebPackages().then(
-    (rows) => process.stdout.write(sizeTable(rows) + '\n'),
-    (error: Error) => {
-      process.stderr.write(`${error.stack ?? error.message}\n`)
-      process.exit(1)
-    }
-  )
 }
