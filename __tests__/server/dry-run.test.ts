@@ -1,6 +1,6 @@
 import nock from 'nock'
 import tls from 'tls'
-import { DRY_RUN_HEADER } from '../../src/server/dry-run'
+import { DRY_RUN_HEADER } from '../../src/delivery'
 import { queryOf, SETTINGS, startServer, trackEvent } from '../__helpers__/actions-server'
 import type { RunningServer } from '../__helpers__/actions-server'
 
