@@ -1,26 +1,18 @@
 import nock from 'nock'
 import tls from 'tls'
 import { DRY_RUN_HEADER } from '../../src/delivery'
-import { queryOf, SETTINGS, startServer, trackEvent } from '../__helpers__/actions-server'
-import type { RunningServer } from '../__helpers__/actions-server'
+import { queryOf, serverForSuite, SETTINGS, trackEvent } from '../__helpers__/actions-server'
 
 // Dry run sends nothing: the request client writes each request to an in-memory connection that records and answers
 // it. nock has no interceptor here and must let requests to Woopra past it (it sits on Node's http.request, in front
 // of the agent), so that what answers is the dry run: every answer is checked for the dry-run header, and no TLS
 // connection may be opened.
 
-let running: RunningServer
-let verbose: RunningServer
+const running = serverForSuite({ settings: SETTINGS, dryRun: true })
+const verbose = serverForSuite({ settings: SETTINGS, dryRun: true, logPayloads: true })
 let tlsConnect: jest.SpyInstance
 
-beforeAll(async () => {
-  running = await startServer({ settings: SETTINGS, dryRun: true })
-  verbose = await startServer({ settings: SETTINGS, dryRun: true, logPayloads: true })
-})
-
-afterAll(async () => {
-  await running.server.close()
-  await verbose.server.close()
+afterAll(() => {
   nock.enableNetConnect('127.0.0.1')
 })
 
@@ -30,8 +22,6 @@ beforeEach(() => {
   tlsConnect = jest.spyOn(tls, 'connect').mockImplementation(() => {
     throw new Error('Dry run opened a TLS connection')
   })
-  running.logs.length = 0
-  verbose.logs.length = 0
 })
 
 afterEach(() => {
