@@ -1,7 +1,6 @@
-import nock from 'nock'
-import tls from 'tls'
 import { DRY_RUN_HEADER } from '../../src/delivery'
 import { queryOf, serverForSuite, SETTINGS, trackEvent } from '../__helpers__/actions-server'
+import { keepDryRunOffTheNetwork } from '../__helpers__/dry-run'
 
 // Dry run sends nothing: the request client writes each request to an in-memory connection that records and answers
 // it. nock has no interceptor here and must let requests to Woopra past it (it sits on Node's http.request, in front
@@ -10,24 +9,7 @@ import { queryOf, serverForSuite, SETTINGS, trackEvent } from '../__helpers__/ac
 
 const running = serverForSuite({ settings: SETTINGS, dryRun: true })
 const verbose = serverForSuite({ settings: SETTINGS, dryRun: true, logPayloads: true })
-let tlsConnect: jest.SpyInstance
-
-afterAll(() => {
-  nock.enableNetConnect('127.0.0.1')
-})
-
-beforeEach(() => {
-  nock.enableNetConnect((host) => host.startsWith('127.0.0.1') || host === 'www.woopra.com:443')
-  // Were dry run broken, this keeps the request off the network and fails the test.
-  tlsConnect = jest.spyOn(tls, 'connect').mockImplementation(() => {
-    throw new Error('Dry run opened a TLS connection')
-  })
-})
-
-afterEach(() => {
-  expect(tlsConnect).not.toHaveBeenCalled()
-  tlsConnect.mockRestore()
-})
+keepDryRunOffTheNetwork()
 
 const dryRunLines = (server = running) => server.logs.filter((entry) => entry.msg === 'dry run: not sent')
 

@@ -2,6 +2,7 @@ import nock from 'nock'
 import { logLine } from '../../src/server/log'
 import type { LogEntry } from '../../src/server/log'
 import { QUICK_RETRIES, serverForSuite, SETTINGS, startServer, WOOPRA } from '../__helpers__/actions-server'
+import { keepDryRunOffTheNetwork } from '../__helpers__/dry-run'
 
 // Without --log-payloads no log line may carry an identifier, a property value, a URL query, a Woopra answer body or
 // a user agent, whatever happens to the event. Every path is driven with planted values, then every line is searched.
@@ -141,9 +142,7 @@ describe('without --log-payloads', () => {
 })
 
 describe('dry run without --log-payloads', () => {
-  // nock sits in front of the dry-run agent: let requests to Woopra through it, to the dry run (see dry-run.test.ts).
-  beforeEach(() => nock.enableNetConnect((host) => host.startsWith('127.0.0.1') || host === 'www.woopra.com:443'))
-  afterEach(() => nock.enableNetConnect('127.0.0.1'))
+  keepDryRunOffTheNetwork()
 
   it('logs the method, endpoint and sizes of each request it keeps back: no query, header or body', async () => {
     const running = await startServer({ settings: SETTINGS, dryRun: true })
