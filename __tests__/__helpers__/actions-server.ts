@@ -9,6 +9,8 @@ export interface RunningServer {
   logs: LogEntry[]
   /** POSTs `body` (serialized as JSON unless it is a string or Buffer) and returns status, headers and parsed body. */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Answer>
+  /** POSTs `text` as JSON in a stream, without a Content-Length (chunked), and returns as `post` does. */
+  postStreamed(path: string, text: string): Promise<Answer>
   get(path: string, headers?: Record<string, string>): Promise<Answer>
   /**
    * Resolves once the server has logged `count` event outcomes (delivered, skipped, failed, dropped) since the logs were
@@ -62,6 +64,18 @@ export async function startServer<S>(options: ActionsServerOptions<S> = {}): Pro
         headers: { 'content-type': 'application/json', ...headers },
         body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body)
       }),
+    postStreamed: (path, text) =>
+      call(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(text))
+            controller.close()
+          }
+        }),
+        duplex: 'half'
+      } as RequestInit),
     get: (path, headers = {}) => call(path, { method: 'GET', headers }),
     outcomes: (count) =>
       waitFor(() => {
@@ -84,6 +98,24 @@ export async function startServer<S>(options: ActionsServerOptions<S> = {}): Pro
       run()
     })
   }
+}
+
+/**
+ * One server for the tests of the enclosing `describe` (or file): started before them, closed after them, its logs
+ * emptied before each. The object is filled in once the server listens.
+ */
+export function serverForSuite<S>(options: ActionsServerOptions<S> = {}): RunningServer {
+  const running = {} as RunningServer
+  beforeAll(async () => {
+    Object.assign(running, await startServer(options))
+  })
+  afterAll(async () => {
+    await running.server.close()
+  })
+  beforeEach(() => {
+    running.logs.length = 0
+  })
+  return running
 }
 
 /** The query of a Woopra URL as an object. */

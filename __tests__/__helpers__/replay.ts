@@ -7,6 +7,7 @@ import os from 'os'
 import path from 'path'
 import { gzipSync } from 'zlib'
 import type { SegmentEvent } from '@segment/actions-core'
+import type { ReplaySummary } from '../../src/replay/replay'
 
 // For the replay tests: a local stand-in for Woopra that can misbehave, archives of numbered events, and the replay
 // command run as a child process (through the bench's redirect, so that nothing leaves the machine).
@@ -192,33 +193,19 @@ export function spawnReplay(args: string[], options: { port?: number; cwd?: stri
   return run
 }
 
-export interface Summary {
-  read: number
-  delivered: number
-  skipped: number
-  deadLettered: number
-  retries: number
-  alreadySettled: number
-  otherShards: number
-  skippedDuplicates: number
-  notFinished: number
-  interrupted: boolean
-  complete: boolean
-}
-
 /** The summary line a run ends with (the last JSON line on standard error). */
-export function summaryOf(stderr: string): Summary {
+export function summaryOf(stderr: string): ReplaySummary {
   const line = stderr
     .trim()
     .split('\n')
     .reverse()
     .find((text) => text.startsWith('{') && text.includes('"msg":"summary"'))
   if (!line) throw new Error(`No summary in:\n${stderr}`)
-  return JSON.parse(line) as Summary
+  return JSON.parse(line) as ReplaySummary
 }
 
 /** read = delivered + skipped + dead-lettered, which every run must keep. */
-export function expectIdentity(summary: Summary) {
+export function expectIdentity(summary: ReplaySummary) {
   expect(summary.read).toBe(summary.delivered + summary.skipped + summary.deadLettered)
 }
 

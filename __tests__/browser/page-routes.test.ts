@@ -1,7 +1,7 @@
 import http from 'http'
-import nock from 'nock'
 import { startServer, trackEvent } from '../__helpers__/actions-server'
 import type { RunningServer } from '../__helpers__/actions-server'
+import { keepDryRunOffTheNetwork } from '../__helpers__/dry-run'
 import { RecentDeliveries } from '../../src/server/page/recent-deliveries'
 import type { LogEntry } from '../../src/server/log'
 
@@ -50,13 +50,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await running.server.close()
-  nock.enableNetConnect('127.0.0.1')
 })
 
-beforeEach(() => {
-  // Dry run's in-memory agent sits behind nock: let requests to Woopra through to it (nothing leaves the process).
-  nock.enableNetConnect((host) => host.startsWith('127.0.0.1') || host === 'www.woopra.com:443')
-})
+keepDryRunOffTheNetwork()
 
 describe('GET /', () => {
   it('serves the page with the server’s configuration and a content security policy', async () => {

@@ -1,13 +1,12 @@
 import http from 'http'
-import tls from 'tls'
 import { mkdirSync } from 'fs'
-import nock from 'nock'
 import path from 'path'
 import type { Browser, HTTPRequest, Page } from 'puppeteer-core'
 import { createActionsServer } from '../../src/server/server'
 import type { ActionsServer } from '../../src/server/server'
 import type { LogEntry } from '../../src/server/log'
 import type { StandinCall } from '../../src/server/page/woopra-standin'
+import { keepDryRunOffTheNetwork } from '../__helpers__/dry-run'
 
 /*
  * The development page in a real (headless) Chromium: @segment/analytics-next with Woopra Web (Actions) and the
@@ -146,22 +145,9 @@ describeInBrowser('the development page in Chromium', () => {
   afterAll(async () => {
     await browser?.close()
     await server?.close()
-    nock.enableNetConnect('127.0.0.1')
   })
 
-  let tlsConnect: jest.SpyInstance
-  beforeEach(() => {
-    // nock sits in front of the dry-run agent: let requests to Woopra through to it, and fail any real TLS connection.
-    nock.enableNetConnect((host) => host.startsWith('127.0.0.1') || host === 'www.woopra.com:443')
-    tlsConnect = jest.spyOn(tls, 'connect').mockImplementation(() => {
-      throw new Error('Dry run opened a TLS connection')
-    })
-  })
-
-  afterEach(() => {
-    expect(tlsConnect).not.toHaveBeenCalled()
-    tlsConnect.mockRestore()
-  })
+  keepDryRunOffTheNetwork()
 
   it('joins the tracker, the events at /v1 and the cloud requests on the browser’s wooTracker cookie', async () => {
     const { page, requested, v1Posts, problems } = await openPage()

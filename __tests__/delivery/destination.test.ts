@@ -3,7 +3,7 @@ import { Destination, IntegrationError } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import definition from '../../src/destinations/woopra'
 import { classifyFailure, deliverThroughDestination } from '../../src/delivery'
-import { presetSubscriptions } from '../../src/server/context'
+import { presetSubscriptions } from '../../src/delivery'
 
 // deliverThroughDestination runs the real destination through onEvent with subscriptions; nock stands in for Woopra.
 

@@ -1,22 +1,13 @@
 import nock from 'nock'
 import { Analytics } from '@segment/analytics-node'
-import { SETTINGS, startServer, trackEvent, WOOPRA } from '../__helpers__/actions-server'
-import type { RunningServer } from '../__helpers__/actions-server'
+import { serverForSuite, SETTINGS, startServer, trackEvent, WOOPRA } from '../__helpers__/actions-server'
 
 jest.setTimeout(60000)
 
 // Segment's own Node.js library, pointed at the server with `host`, delivers to Woopra. It posts /v1/batch with its
 // write key as Basic authorization, over the global fetch, which nock leaves alone: only Woopra is mocked.
 
-let running: RunningServer
-
-beforeAll(async () => {
-  running = await startServer({ settings: SETTINGS, writeKey: 'wk_node' })
-})
-
-afterAll(async () => {
-  await running.server.close()
-})
+const running = serverForSuite({ settings: SETTINGS, writeKey: 'wk_node' })
 
 it('delivers identify, track and page calls from @segment/analytics-node to Woopra', async () => {
   const calls: { path: string; query: Record<string, string> }[] = []

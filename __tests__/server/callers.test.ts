@@ -1,7 +1,6 @@
 import http from 'http'
 import nock from 'nock'
-import { SETTINGS, startServer, trackEvent, WOOPRA } from '../__helpers__/actions-server'
-import type { RunningServer } from '../__helpers__/actions-server'
+import { serverForSuite, SETTINGS, trackEvent, WOOPRA } from '../__helpers__/actions-server'
 
 // Who may call: requests must name this server in Host (no DNS rebinding), and a browser page may write only from an
 // allowed origin (the Actions Tester's, or the server's own). Clients that send no Origin (curl, Segment libraries)
@@ -9,20 +8,11 @@ import type { RunningServer } from '../__helpers__/actions-server'
 
 jest.setTimeout(30000)
 
-let running: RunningServer
+const running = serverForSuite({ settings: SETTINGS })
 let port: number
 
-beforeAll(async () => {
-  running = await startServer({ settings: SETTINGS })
+beforeAll(() => {
   port = Number(new URL(running.url).port)
-})
-
-afterAll(async () => {
-  await running.server.close()
-})
-
-beforeEach(() => {
-  running.logs.length = 0
 })
 
 /** A request with exactly these headers (fetch decides Host itself). */

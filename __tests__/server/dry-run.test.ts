@@ -1,43 +1,15 @@
-import nock from 'nock'
-import tls from 'tls'
-import { DRY_RUN_HEADER } from '../../src/server/dry-run'
-import { queryOf, SETTINGS, startServer, trackEvent } from '../__helpers__/actions-server'
-import type { RunningServer } from '../__helpers__/actions-server'
+import { DRY_RUN_HEADER } from '../../src/delivery'
+import { queryOf, serverForSuite, SETTINGS, trackEvent } from '../__helpers__/actions-server'
+import { keepDryRunOffTheNetwork } from '../__helpers__/dry-run'
 
 // Dry run sends nothing: the request client writes each request to an in-memory connection that records and answers
 // it. nock has no interceptor here and must let requests to Woopra past it (it sits on Node's http.request, in front
 // of the agent), so that what answers is the dry run: every answer is checked for the dry-run header, and no TLS
 // connection may be opened.
 
-let running: RunningServer
-let verbose: RunningServer
-let tlsConnect: jest.SpyInstance
-
-beforeAll(async () => {
-  running = await startServer({ settings: SETTINGS, dryRun: true })
-  verbose = await startServer({ settings: SETTINGS, dryRun: true, logPayloads: true })
-})
-
-afterAll(async () => {
-  await running.server.close()
-  await verbose.server.close()
-  nock.enableNetConnect('127.0.0.1')
-})
-
-beforeEach(() => {
-  nock.enableNetConnect((host) => host.startsWith('127.0.0.1') || host === 'www.woopra.com:443')
-  // Were dry run broken, this keeps the request off the network and fails the test.
-  tlsConnect = jest.spyOn(tls, 'connect').mockImplementation(() => {
-    throw new Error('Dry run opened a TLS connection')
-  })
-  running.logs.length = 0
-  verbose.logs.length = 0
-})
-
-afterEach(() => {
-  expect(tlsConnect).not.toHaveBeenCalled()
-  tlsConnect.mockRestore()
-})
+const running = serverForSuite({ settings: SETTINGS, dryRun: true })
+const verbose = serverForSuite({ settings: SETTINGS, dryRun: true, logPayloads: true })
+keepDryRunOffTheNetwork()
 
 const dryRunLines = (server = running) => server.logs.filter((entry) => entry.msg === 'dry run: not sent')
 

@@ -1,13 +1,13 @@
 import nock from 'nock'
 import {
   QUICK_RETRIES,
+  serverForSuite,
   SETTINGS,
   startServer,
   TRACK_EVENT_QUERY,
   trackEvent,
   WOOPRA
 } from '../__helpers__/actions-server'
-import type { RunningServer } from '../__helpers__/actions-server'
 
 // Segment's HTTP Tracking API: each request is accepted, answered, and its events delivered in the background through
 // the destination's presets. Tests wait for the log line that ends each event, never for time.
@@ -16,19 +16,7 @@ jest.setTimeout(30000)
 
 const basic = (user: string) => `Basic ${Buffer.from(`${user}:`).toString('base64')}`
 
-let running: RunningServer
-
-beforeAll(async () => {
-  running = await startServer({ settings: SETTINGS, delivery: QUICK_RETRIES })
-})
-
-afterAll(async () => {
-  await running.server.close()
-})
-
-beforeEach(() => {
-  running.logs.length = 0
-})
+const running = serverForSuite({ settings: SETTINGS, delivery: QUICK_RETRIES })
 
 describe('single-event routes', () => {
   it('POST /v1/track answers {success: true}, then delivers to /track/ce through the Track Calls preset', async () => {
@@ -276,18 +264,7 @@ describe("Segment's size limits", () => {
     expect(status).toBe(400)
     expect(body).toEqual({ success: false, error: "A message must be at most 32 KB (Segment's limit)." })
 
-    const stream = new ReadableStream({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode(JSON.stringify(big)))
-        controller.close()
-      }
-    })
-    const streamed = await fetch(`${running.url}/v1/track`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: stream,
-      duplex: 'half'
-    } as RequestInit)
+    const streamed = await running.postStreamed('/v1/track', JSON.stringify(big))
     expect(streamed.status).toBe(400)
     expect(running.logs.filter((entry) => entry.msg !== 'request refused')).toEqual([])
   })
@@ -457,15 +434,7 @@ describe('failures', () => {
 })
 
 describe('write key', () => {
-  let keyed: RunningServer
-
-  beforeAll(async () => {
-    keyed = await startServer({ settings: SETTINGS, writeKey: 'wk_123' })
-  })
-
-  afterAll(async () => {
-    await keyed.server.close()
-  })
+  const keyed = serverForSuite({ settings: SETTINGS, writeKey: 'wk_123' })
 
   it('takes the write key as the Basic user name or as writeKey in the body', async () => {
     nock(WOOPRA).get('/track/ce').query(true).times(2).reply(200)

@@ -1,8 +1,8 @@
 import nock from 'nock'
 import { logLine } from '../../src/server/log'
 import type { LogEntry } from '../../src/server/log'
-import { QUICK_RETRIES, SETTINGS, startServer, WOOPRA } from '../__helpers__/actions-server'
-import type { RunningServer } from '../__helpers__/actions-server'
+import { QUICK_RETRIES, serverForSuite, SETTINGS, startServer, WOOPRA } from '../__helpers__/actions-server'
+import { keepDryRunOffTheNetwork } from '../__helpers__/dry-run'
 
 // Without --log-payloads no log line may carry an identifier, a property value, a URL query, a Woopra answer body or
 // a user agent, whatever happens to the event. Every path is driven with planted values, then every line is searched.
@@ -59,19 +59,7 @@ function expectNoPlantedValue(logs: LogEntry[]) {
 }
 
 describe('without --log-payloads', () => {
-  let running: RunningServer
-
-  beforeAll(async () => {
-    running = await startServer({ settings: SETTINGS, delivery: QUICK_RETRIES })
-  })
-
-  afterAll(async () => {
-    await running.server.close()
-  })
-
-  beforeEach(() => {
-    running.logs.length = 0
-  })
+  const running = serverForSuite({ settings: SETTINGS, delivery: QUICK_RETRIES })
 
   it('an event delivered, skipped by its integrations or by the presets, or dropped', async () => {
     nock(WOOPRA).get('/track/ce').query(true).reply(200, PLANTED.answerBody)
@@ -154,9 +142,7 @@ describe('without --log-payloads', () => {
 })
 
 describe('dry run without --log-payloads', () => {
-  // nock sits in front of the dry-run agent: let requests to Woopra through it, to the dry run (see dry-run.test.ts).
-  beforeEach(() => nock.enableNetConnect((host) => host.startsWith('127.0.0.1') || host === 'www.woopra.com:443'))
-  afterEach(() => nock.enableNetConnect('127.0.0.1'))
+  keepDryRunOffTheNetwork()
 
   it('logs the method, endpoint and sizes of each request it keeps back: no query, header or body', async () => {
     const running = await startServer({ settings: SETTINGS, dryRun: true })
@@ -183,19 +169,7 @@ describe('dry run without --log-payloads', () => {
 })
 
 describe('with --log-payloads', () => {
-  let verbose: RunningServer
-
-  beforeAll(async () => {
-    verbose = await startServer({ settings: SETTINGS, logPayloads: true, delivery: QUICK_RETRIES })
-  })
-
-  afterAll(async () => {
-    await verbose.server.close()
-  })
-
-  beforeEach(() => {
-    verbose.logs.length = 0
-  })
+  const verbose = serverForSuite({ settings: SETTINGS, logPayloads: true, delivery: QUICK_RETRIES })
 
   it('logs the event itself', async () => {
     nock(WOOPRA).get('/track/ce').query(true).reply(200)

@@ -1,8 +1,7 @@
 import fs from 'fs'
 import path from 'path'
-import nock from 'nock'
-import { startServer } from '../__helpers__/actions-server'
-import type { RunningServer } from '../__helpers__/actions-server'
+import { serverForSuite } from '../__helpers__/actions-server'
+import { keepDryRunOffTheNetwork } from '../__helpers__/dry-run'
 
 // The README's local-server examples are real: each curl example is sent to a dry-run server, and the log lines the
 // README shows must be the ones the server writes (time, duration and generated message ID aside), redacted as they
@@ -44,23 +43,9 @@ function stable(entry: Record<string, unknown>) {
   return { ...rest, ...(messageId === undefined ? {} : { messageId: String(messageId).replace(/^api-.*/, 'api-…') }) }
 }
 
-let running: RunningServer
+const running = serverForSuite({ settings: { project: 'example.com' }, dryRun: true })
 
-beforeAll(async () => {
-  running = await startServer({ settings: { project: 'example.com' }, dryRun: true })
-})
-
-afterAll(async () => {
-  await running.server.close()
-})
-
-beforeEach(() => {
-  running.logs.length = 0
-  // nock sits in front of the dry-run agent: let requests to Woopra through it, to the dry run.
-  nock.enableNetConnect((host) => host.startsWith('127.0.0.1') || host === 'www.woopra.com:443')
-})
-
-afterEach(() => nock.enableNetConnect('127.0.0.1'))
+keepDryRunOffTheNetwork()
 
 describe('README: local server', () => {
   it.each(["### Run an action, as with the actions CLI's `serve`", '### Send events as a Segment source would'])(

@@ -1,20 +1,11 @@
 import nock from 'nock'
 import { gzipSync } from 'zlib'
 import { MAX_BODY_BYTES } from '../../src/server/http-io'
-import { SETTINGS, startServer, trackEvent } from '../__helpers__/actions-server'
-import type { RunningServer } from '../__helpers__/actions-server'
+import { serverForSuite, SETTINGS, startServer, trackEvent } from '../__helpers__/actions-server'
 
 // Every refusal is a 4xx with a message, the server keeps serving after it, and logs carry no personal data.
 
-let running: RunningServer
-
-beforeAll(async () => {
-  running = await startServer({ settings: SETTINGS })
-})
-
-afterAll(async () => {
-  await running.server.close()
-})
+const running = serverForSuite({ settings: SETTINGS })
 
 afterEach(async () => {
   // Still serving after whatever the test sent.
@@ -71,20 +62,9 @@ describe('the request body', () => {
     expect(declared.body[0].message).toBe('The body is larger than 512 KB: send fewer or smaller events.')
 
     // Chunked, without a Content-Length: counted as it arrives.
-    const stream = new ReadableStream({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode(big))
-        controller.close()
-      }
-    })
-    const response = await fetch(`${running.url}/trackEvent`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: stream,
-      duplex: 'half'
-    } as RequestInit)
+    const response = await running.postStreamed('/trackEvent', big)
     expect(response.status).toBe(413)
-    expect((await response.json())[0].message).toBe('The body is larger than 512 KB: send fewer or smaller events.')
+    expect(response.body[0].message).toBe('The body is larger than 512 KB: send fewer or smaller events.')
   })
 
   it('takes a gzip body, counts the limit after decompression and refuses a broken one', async () => {
@@ -184,7 +164,6 @@ describe('settings and fields of an action request', () => {
 describe('logs', () => {
   it('are one entry per event with type, action, endpoint, status and duration, and no personal data', async () => {
     nock('https://www.woopra.com').get('/track/ce').query(true).reply(200)
-    running.logs.length = 0
 
     await action({ payload: trackEvent(), settings: SETTINGS })
 
@@ -207,7 +186,6 @@ describe('logs', () => {
   })
 
   it('log a refused request with its status and reason, without quoting the body', async () => {
-    running.logs.length = 0
     await running.post('/v1/track', '{"email": "jane@example.com", oops}')
     expect(running.logs).toEqual([
       {

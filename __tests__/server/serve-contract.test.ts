@@ -2,20 +2,19 @@ import nock from 'nock'
 import type { DestinationDefinition } from '@segment/actions-core'
 import woopra from '../../src/destinations/woopra'
 import { ACTIONS_TESTER_ORIGINS } from '../../src/server/cors'
-import { queryOf, SETTINGS, startServer, TRACK_EVENT_QUERY, trackEvent, WOOPRA } from '../__helpers__/actions-server'
-import type { RunningServer } from '../__helpers__/actions-server'
+import {
+  queryOf,
+  serverForSuite,
+  SETTINGS,
+  startServer,
+  TRACK_EVENT_QUERY,
+  trackEvent,
+  WOOPRA
+} from '../__helpers__/actions-server'
 
 // The routes and answers of the actions CLI's `serve`, driven over real HTTP; nock stands in for Woopra only.
 
-let running: RunningServer
-
-beforeAll(async () => {
-  running = await startServer()
-})
-
-afterAll(async () => {
-  await running.server.close()
-})
+const running = serverForSuite()
 
 describe('GET /manifest', () => {
   it('answers the definition with its directory name, functions left out', async () => {

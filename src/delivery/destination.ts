@@ -1,5 +1,5 @@
 import { IntegrationError } from '@segment/actions-core'
-import type { Destination, JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
+import type { Destination, DestinationDefinition, JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
 import { LAST_RESPONSE } from './failure'
 import type { ResponseLike } from './failure'
 
@@ -65,4 +65,19 @@ export async function deliverThroughDestination<S>(
     throw new IntegrationError(`A subscription is unusable: ${invalid}`, 'INVALID_SUBSCRIPTION', 400)
   }
   return { outcome: actions.length > 0 ? 'delivered' : 'skipped', actions }
+}
+
+/** The automatic presets of a definition as subscriptions, which is how Segment enables them for a new destination. */
+export function presetSubscriptions<S>(definition: DestinationDefinition<S>): Subscription[] {
+  const subscriptions: Subscription[] = []
+  for (const preset of definition.presets ?? []) {
+    if (preset.type !== 'automatic') continue
+    subscriptions.push({
+      name: preset.name,
+      partnerAction: preset.partnerAction,
+      subscribe: preset.subscribe,
+      mapping: preset.mapping
+    })
+  }
+  return subscriptions
 }

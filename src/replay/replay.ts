@@ -1,13 +1,18 @@
 import path from 'path'
 import { Destination } from '@segment/actions-core'
 import type { DestinationDefinition, SegmentEvent, Subscription } from '@segment/actions-core'
-import { Delivery, DeliveryClosedError, deliverThroughDestination, integrationEnabled, visitorKey } from '../delivery'
-import type { DeliveryResult, FailureSummary } from '../delivery'
+import {
+  Delivery,
+  DeliveryClosedError,
+  deliverThroughDestination,
+  DryRun,
+  integrationEnabled,
+  visitorKey
+} from '../delivery'
+import type { DeliveryResult, DryRunRequest, FailureSummary } from '../delivery'
 import { CheckpointWriter, SourceProgress } from './checkpoint'
 import type { CheckpointState } from './checkpoint'
 import { DeadLetterFile } from './dead-letters'
-import { RequestInterceptor } from './dry-run'
-import type { InterceptedRequest } from './dry-run'
 import { Progress } from './progress'
 import type { Counts } from './progress'
 import { formatShard, shardOf } from './shard'
@@ -144,10 +149,10 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
   const deadLetters = new DeadLetterFile(options.deadLetterFile, options.appendDeadLetters)
   const recent = new RecentIds(options.dedupeWindow)
 
-  const interceptor = options.dryRunOutput
-    ? new RequestInterceptor<Job>((request) => writeDryRunRequest(options.dryRunOutput as Writable, request))
+  const dryRun = options.dryRunOutput
+    ? new DryRun<Job>((request, job) => writeDryRunRequest(options.dryRunOutput as Writable, request, job))
     : undefined
-  const definition = interceptor ? interceptor.wrap(options.definition) : options.definition
+  const definition = dryRun ? dryRun.wrap(options.definition) : options.definition
   // A Destination keeps the responses of the event it runs: one per delivery at a time, reused.
   const destinations: Destination<S>[] = []
 
@@ -199,7 +204,7 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
       const destination = destinations.pop() ?? new Destination<S>(definition)
       try {
         const send = () => deliverThroughDestination(destination, job.event, options.settings, options.subscriptions)
-        return await (interceptor ? interceptor.runAs(job, send) : send())
+        return await (dryRun ? dryRun.runAs(job, send) : send())
       } finally {
         destinations.push(destination)
       }
@@ -439,8 +444,7 @@ function nextUnlessAborted<T>(
   })
 }
 
-function writeDryRunRequest(output: Writable, request: InterceptedRequest<Job>) {
-  const job = request.context
+function writeDryRunRequest(output: Writable, request: DryRunRequest, job: Job | undefined) {
   const line = {
     ...(job ? { source: job.source, line: job.line, record: job.record, messageId: job.event.messageId } : {}),
     method: request.method,

@@ -9,7 +9,8 @@ import { createActionsServer, DEFAULT_PORT, DEFAULT_SHUTDOWN_TIMEOUT_MS } from '
 export const USAGE = `Usage: npm start -- [options]
 
 Serves Woopra (Actions) on http://127.0.0.1:<port> with the routes of the actions CLI's \`serve\`
-(GET /manifest, POST /authenticate, POST /<action>) and Segment's HTTP Tracking API (POST /v1/*).
+(GET /manifest, POST /authenticate, POST /<action>), Segment's HTTP Tracking API (POST /v1/*) and a
+development page (GET /).
 
 Options (each flag overrides its environment variable):
   -p, --port <n>          port to listen on (PORT; default ${DEFAULT_PORT}; 0 picks a free port)

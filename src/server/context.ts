@@ -1,7 +1,8 @@
 import { Destination } from '@segment/actions-core'
 import type { DecoratedResponse, DestinationDefinition, Subscription } from '@segment/actions-core'
-import { createDryRunAgent, withRequestAgent } from './dry-run'
-import type { DryRunRequest } from './dry-run'
+import { DryRun, presetSubscriptions } from '../delivery'
+import type { DryRunRequest } from '../delivery'
+import { redactHeaders } from './exchanges'
 import type { LogEntry, Logger } from './log'
 
 /** What every route needs: the destination, how to run it, where to log, and the ingestion configuration. */
@@ -62,13 +63,11 @@ export function dryRunLine(request: DryRunRequest, logPayloads: boolean): LogEnt
 export function createContext<S>(options: ContextOptions<S>): ServerContext<S> {
   const { definition, log, dryRun } = options
   const runnable = dryRun
-    ? withRequestAgent(
-        definition,
-        createDryRunAgent((request) => {
-          log(dryRunLine(request, options.logPayloads))
-          options.onDryRunRequest?.(request)
-        })
-      )
+    ? new DryRun((request) => {
+        const redacted = { ...request, headers: redactHeaders(request.headers) }
+        log(dryRunLine(redacted, options.logPayloads))
+        options.onDryRunRequest?.(redacted)
+      }).wrap(definition)
     : definition
   return {
     ...options,
@@ -76,21 +75,6 @@ export function createContext<S>(options: ContextOptions<S>): ServerContext<S> {
     createDestination: () => new Destination<S>(runnable),
     subscriptions: presetSubscriptions(definition)
   }
-}
-
-/** The automatic presets of a definition as subscriptions, which is how Segment enables them for a new destination. */
-export function presetSubscriptions<S>(definition: DestinationDefinition<S>): Subscription[] {
-  const subscriptions: Subscription[] = []
-  for (const preset of definition.presets ?? []) {
-    if (preset.type !== 'automatic') continue
-    subscriptions.push({
-      name: preset.name,
-      partnerAction: preset.partnerAction,
-      subscribe: preset.subscribe,
-      mapping: preset.mapping
-    })
-  }
-  return subscriptions
 }
 
 /** Where the last request of a delivery went (path only: the query holds the event) and how it was answered. */

@@ -12,7 +12,7 @@ import type { IngestOptions } from './ingest-routes'
 import { jsonLineLogger, redactReason, safeLogger } from './log'
 import type { Logger } from './log'
 import { actionErrorBody, authenticate, manifest, refreshAccessToken, runAction, unknownAction } from './serve-routes'
-import { createDevPage } from './page'
+import { createDevPage, PAGE_ROUTES } from './page'
 
 export const DEFAULT_PORT = 3000
 /** The actions CLI's `serve` listens on loopback only; so does this server. */
@@ -92,7 +92,11 @@ function routeList<S>(ctx: ServerContext<S>): string[] {
     'POST /authenticate',
     'POST /refreshAccessToken',
     ...Object.keys(ctx.definition.actions).map((key) => `POST /${key}`),
-    ...INGEST_ROUTES.map((path) => `POST ${path}`)
+    ...INGEST_ROUTES.map((path) => `POST ${path}`),
+    // The development page and the data it reads (its scripts are parts of the page, not listed).
+    ...Object.keys(PAGE_ROUTES)
+      .filter((path) => ['page', 'recent'].includes(PAGE_ROUTES[path]))
+      .map((path) => `GET ${path}`)
   ]
 }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'http'
-import type { DryRunRequest } from '../dry-run'
+import type { DryRunRequest } from '../../delivery'
 import type { Logger } from '../log'
 import { bundle } from './bundles'
 import type { BundleName } from './bundles'

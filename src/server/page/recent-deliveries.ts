@@ -1,4 +1,4 @@
-import type { DryRunRequest } from '../dry-run'
+import type { DryRunRequest } from '../../delivery'
 import type { LogEntry, Logger } from '../log'
 
 /*
