@@ -261,4 +261,18 @@ describe('npm run replay', () => {
     const [letter] = readFileSync(path.join(dir, 'replay-dead-letters.dry-run.jsonl'), 'utf8').trim().split('\n')
     expect(JSON.parse(letter)).toMatchObject({ source: 'e.jsonl', line: 4, text: 'corrupt', errorClass: 'SyntaxError' })
   })
+
+  it('stops as Ctrl+C does when the reader of --dry-run goes away (| head), without an EPIPE crash', async () => {
+    const dir = tempDir()
+    writeJsonLines(path.join(dir, 'e.jsonl'), numberedEvents(5000, 50))
+    const run = spawnReplay(['--project', 'example.com', '--dry-run', 'e.jsonl'], { cwd: dir })
+    await until(() => run.stdout.includes('\n'))
+    run.child.stdout?.destroy()
+    await expectExit(run, 130)
+    const summary = summaryOf(run.stderr)
+    expect(summary).toMatchObject({ interrupted: true })
+    expect(summary.read).toBeLessThan(5000)
+    expectIdentity(summary)
+    expect(run.stderr).not.toMatch(/EPIPE|at .*\.ts:\d+/)
+  })
 })

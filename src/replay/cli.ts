@@ -304,6 +304,11 @@ async function main(): Promise<number> {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // A reader that goes away (`--dry-run | head`) stops the run as Ctrl+C does, instead of crashing on EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    if (!controller.signal.aborted) controller.abort()
+  })
 
   try {
     const summary = await runReplay({
