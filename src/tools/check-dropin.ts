@@ -6,7 +6,7 @@ import { runTool } from './cli'
 import { CLOUD_IMPORT_RULES, findEscapingImports, WEB_IMPORT_RULES } from './dropin-imports'
 import { generatedTypeFiles } from './generate-types'
 import { metadataFile } from './generate-metadata'
-import { allDestinations, destinationAt } from './destination-dir'
+import { destinationsGiven, FOLDER_ARGUMENTS } from './destination-dir'
 import type { DestinationFolder } from './destination-dir'
 import { webPackageProblems } from './web-package'
 
@@ -24,6 +24,20 @@ const PACKAGE_ROOT = path.resolve(__dirname, '..', '..')
 /** The monorepo's destination-actions test runner (yarn.lock: jest 27.5.1, ts-jest 27.1.5, TypeScript 5.5.4). */
 const JEST27_DIR = path.join(PACKAGE_ROOT, 'node_modules', '.cache', 'jest27')
 const JEST27_PACKAGES = ['jest@27.5.1', 'ts-jest@27.1.5', 'typescript@5.5.4']
+
+/** What the monorepo's root tsconfig.json gives both workspaces: ES2020, Node resolution, its strict checks. */
+const MONOREPO_COMPILER_OPTIONS = {
+  target: 'es2020',
+  moduleResolution: 'node',
+  esModuleInterop: true,
+  resolveJsonModule: true,
+  strict: true,
+  noUnusedLocals: true,
+  noUnusedParameters: true,
+  strictPropertyInitialization: false,
+  useUnknownInCatchVariables: false,
+  skipLibCheck: true
+}
 
 function step(title: string) {
   console.log(`\n▶ ${title}`)
@@ -70,21 +84,7 @@ async function staleGeneratedFiles(entry: string, root: string): Promise<string[
  */
 function writeTsconfig(actionsPackage: string): string {
   const tsconfig = path.join(actionsPackage, 'tsconfig.json')
-  const compilerOptions = {
-    module: 'commonjs',
-    target: 'es2020',
-    lib: ['es2020'],
-    moduleResolution: 'node',
-    esModuleInterop: true,
-    resolveJsonModule: true,
-    strict: true,
-    noUnusedLocals: true,
-    noUnusedParameters: true,
-    strictPropertyInitialization: false,
-    useUnknownInCatchVariables: false,
-    skipLibCheck: true,
-    noEmit: true
-  }
+  const compilerOptions = { ...MONOREPO_COMPILER_OPTIONS, module: 'commonjs', lib: ['es2020'], noEmit: true }
   fs.writeFileSync(
     tsconfig,
     JSON.stringify({ compilerOptions, include: ['src'], exclude: ['**/__tests__/**/*.ts'] }, null, 2)
@@ -141,18 +141,9 @@ function writeJest27Config(actionsPackage: string, jest27Dir: string): string {
 /** The compiler options of the monorepo's browser-destinations workspace (its tsconfig.build.json and the root's). */
 const BROWSER_BUILD_TSCONFIG = {
   compilerOptions: {
+    ...MONOREPO_COMPILER_OPTIONS,
     module: 'esnext',
-    target: 'es2020',
     lib: ['es2020', 'dom'],
-    moduleResolution: 'node',
-    esModuleInterop: true,
-    resolveJsonModule: true,
-    strict: true,
-    noUnusedLocals: true,
-    noUnusedParameters: true,
-    strictPropertyInitialization: false,
-    useUnknownInCatchVariables: false,
-    skipLibCheck: true,
     importHelpers: true,
     outDir: 'dist'
   },
@@ -330,11 +321,7 @@ runTool(
       'goes to packages/destination-actions/src/destinations/, a web package to',
       'packages/browser-destinations/destinations/ (its package.json and exports are checked too; tests run in jsdom).'
     ].join('\n'),
-    argumentsUsage: '[folder...]',
-    argumentsHelp: [
-      'folder  a cloud destination folder (with index.ts) or a web package (with src/index.ts).',
-      '        Default: src/destinations/woopra and both packages in src/browser-destinations.'
-    ].join('\n'),
+    ...FOLDER_ARGUMENTS,
     options: {
       '--jest27': "also run the tests under the monorepo's Jest 27 (installed once into node_modules/.cache/jest27)"
     },
@@ -344,7 +331,7 @@ runTool(
     }
   },
   async ({ paths, options }) => {
-    const folders = paths.length > 0 ? paths.map(destinationAt) : allDestinations()
+    const folders = destinationsGiven(paths)
     const failures: string[] = []
     for (const folder of folders) {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dropin-'))

@@ -50,3 +50,17 @@ export function destinationAt(given: string): DestinationFolder {
     `${given} is not a destination folder: expected an index.ts (a cloud destination) or a package.json with src/index.ts (a web destination).`
   )
 }
+
+/** The positional arguments every tool takes: destination folders, all of this package's when none is given. */
+export const FOLDER_ARGUMENTS = {
+  argumentsUsage: '[folder...]',
+  argumentsHelp: [
+    'folder  a cloud destination folder (with index.ts) or a web package (with src/index.ts).',
+    '        Default: src/destinations/woopra and both packages in src/browser-destinations.'
+  ].join('\n')
+}
+
+/** The destinations named on the command line, or every destination of this package. */
+export function destinationsGiven(paths: string[]): DestinationFolder[] {
+  return paths.length > 0 ? paths.map(destinationAt) : allDestinations()
+}

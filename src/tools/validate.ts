@@ -4,7 +4,7 @@ import { loadDestination } from './load-destination'
 import type { AnyDestinationDefinition } from './load-destination'
 import { mergeWebIntoCloud, validateDefinition } from './validate-definition'
 import type { DefinitionProblem } from './validate-definition'
-import { allDestinations, DEFAULT_DESTINATION_DIR, destinationAt } from './destination-dir'
+import { DEFAULT_DESTINATION_DIR, destinationsGiven, FOLDER_ARGUMENTS } from './destination-dir'
 import type { DestinationFolder } from './destination-dir'
 
 // `npm run validate`: the actions CLI's `validate` and `validate-secret-fields` checks. Errors fail (exit 1) as they
@@ -78,18 +78,14 @@ runTool(
       'A web package named like the cloud destination (woopra-plugins) is checked merged into it, as the CLI',
       'merges a browser and a cloud destination that share a metadata id.'
     ].join('\n'),
-    argumentsUsage: '[folder...]',
-    argumentsHelp: [
-      'folder  a cloud destination folder (with index.ts) or a web package (with src/index.ts).',
-      '        Default: src/destinations/woopra and both packages in src/browser-destinations.'
-    ].join('\n'),
+    ...FOLDER_ARGUMENTS,
     examples: {
       'npm run validate': 'check every destination of this package',
       'npm run validate -- path/to/destination': 'check another destination folder'
     }
   },
   ({ paths }) => {
-    const folders = paths.length > 0 ? paths.map(destinationAt) : allDestinations()
+    const folders = destinationsGiven(paths)
     const results = manifestEntries(folders).map(report)
     return results.every(Boolean) ? 0 : 1
   }

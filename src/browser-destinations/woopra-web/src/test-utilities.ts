@@ -1,7 +1,11 @@
+import { defaultValues } from '@segment/actions-core'
 import type { JSONValue } from '@segment/actions-core'
 import { Analytics, Context } from '@segment/analytics-next'
 import type { Plugin } from '@segment/analytics-next'
-import type { PluginFactory, Subscription } from '@segment/browser-destination-runtime/types'
+import type { Subscription } from '@segment/browser-destination-runtime/types'
+import woopraWebDestination, { destination } from './index'
+import { recordCalls, TRACKER_METHODS } from './woopra-tracker'
+import type { Recording } from './woopra-tracker'
 
 // Test helpers, kept out of __tests__ (as heap-web keeps its own) so that Jest does not run them as a test file.
 // A recording stand-in for Woopra's tracker, for tests without a browser: an object whose every method records its
@@ -9,60 +13,27 @@ import type { PluginFactory, Subscription } from '@segment/browser-destination-r
 // when it runs: it replaces each registered stub with a live instance, replays the queued `config` calls, writes the
 // cookie, marks itself loaded, then replays the other queued calls a moment later.
 
-export const TRACKER_METHODS = [
-  'call',
-  'cancelAction',
-  'config',
-  'identify',
-  'push',
-  'track',
-  'trackClick',
-  'trackForm',
-  'update',
-  'visit'
-]
-
 /** A call the tracker received: method name, then its arguments. */
 export type RecordedCall = [string, ...unknown[]]
 
-export interface RecordingTracker {
-  loaded: boolean
-  cookie?: string
-  calls: RecordedCall[]
-  [method: string]: unknown
-}
+export type RecordingTracker = Recording<{ loaded: boolean; cookie?: string; calls: RecordedCall[] }>
 
 /** A live tracker that records every call. */
 export function recordingTracker(cookie?: string): RecordingTracker {
-  const tracker: RecordingTracker = { loaded: true, cookie, calls: [] }
-  for (const method of TRACKER_METHODS) {
-    tracker[method] = (...args: unknown[]) => {
-      tracker.calls.push([method, ...args])
-      return tracker
-    }
-  }
-  return tracker
+  const calls: RecordedCall[] = []
+  return recordCalls({ loaded: true, cookie, calls }, calls)
 }
 
-/** What the stand-in w.js does when it runs in the page. Runs as page script text, so it uses nothing from outside. */
-function startStandInTracker(cookieValue: string) {
+/**
+ * What the stand-in w.js does when it runs in the page. Runs as page script text, so it uses nothing from outside: the
+ * tracker's method names are given.
+ */
+function startStandInTracker(cookieValue: string, methods: readonly string[]) {
   type Call = [string, ...unknown[]]
   type Tracker = Record<string, unknown> & { calls: Call[] }
   const page = window as unknown as Record<string, unknown>
   const registry = (page._w || page.__woo) as Record<string, { _e?: Call[] }> | undefined
   if (!registry) return
-  const methods = [
-    'call',
-    'cancelAction',
-    'config',
-    'identify',
-    'push',
-    'track',
-    'trackClick',
-    'trackForm',
-    'update',
-    'visit'
-  ]
   for (const name of Object.keys(registry)) {
     const queue: Call[] = registry[name]?._e ?? []
     const options: Record<string, unknown> = {}
@@ -88,7 +59,7 @@ function startStandInTracker(cookieValue: string) {
 
 /** The text of the stand-in w.js, writing the given cookie value. */
 export function standInTrackerScript(cookieValue: string): string {
-  return `(${startStandInTracker.toString()})(${JSON.stringify(cookieValue)})`
+  return `(${startStandInTracker.toString()})(${JSON.stringify(cookieValue)}, ${JSON.stringify(TRACKER_METHODS)})`
 }
 
 /** The tracker now on the page (the stub, the stand-in or a recording tracker). */
@@ -111,14 +82,28 @@ export function resetPage(): void {
   document.head.appendChild(document.createElement('script'))
 }
 
-/** The plugins a destination factory builds for these settings and subscriptions. */
+/** The plugins the destination builds for these settings and subscriptions. */
 export async function createPlugins(
-  factory: PluginFactory,
   settings: Record<string, unknown>,
   subscriptions: Subscription[]
 ): Promise<Plugin[]> {
   // Runtime 1.6.0 types the settings as JSON and the result as one plugin or several; it always returns a list.
-  return (await factory({ ...settings, subscriptions } as unknown as JSONValue)) as Plugin[]
+  return (await woopraWebDestination({ ...settings, subscriptions } as unknown as JSONValue)) as Plugin[]
+}
+
+/** A subscription to one action with its default mapping, as Segment makes one of an automatic preset. */
+export function actionSubscription(
+  partnerAction: keyof typeof destination.actions,
+  name: string,
+  subscribe: string
+): Subscription {
+  return {
+    partnerAction,
+    name,
+    enabled: true,
+    subscribe,
+    mapping: defaultValues(destination.actions[partnerAction].fields)
+  }
 }
 
 /**
@@ -126,13 +111,12 @@ export async function createPlugins(
  * the destination configures that tracker and hands it to every action.
  */
 export async function pluginsWithTracker(
-  factory: PluginFactory,
   subscriptions: Subscription[],
   settings: Record<string, unknown> = { domain: 'example.com' }
 ): Promise<{ plugins: Plugin[]; tracker: RecordingTracker; analytics: Analytics }> {
   const tracker = recordingTracker('Zx81Qa7Lm0Pw')
   ;(window as unknown as { woopra: RecordingTracker }).woopra = tracker
-  const plugins = await createPlugins(factory, settings, subscriptions)
+  const plugins = await createPlugins(settings, subscriptions)
   const analytics = new Analytics({ writeKey: 'w_123' })
   for (const plugin of plugins) await plugin.load(Context.system(), analytics)
   // Only what the actions do is of interest: forget the configuration.

@@ -7,7 +7,7 @@ export const TRACKER_SCRIPT_URL = 'https://static.woopra.com/w.js'
 export const INSTANCE_NAME = 'woopra'
 
 /** The methods of the tracker that the snippet's stub queues until w.js replaces it. */
-const STUB_METHODS = [
+export const TRACKER_METHODS = [
   'call',
   'cancelAction',
   'config',
@@ -32,7 +32,8 @@ export interface WoopraTracker {
   push(): WoopraTracker
 }
 
-type Stub = WoopraTracker & { _e: unknown[][] } & Record<(typeof STUB_METHODS)[number], (...args: unknown[]) => Stub>
+/** An object with every tracker method, each recording its call and returning the object, as the tracker chains. */
+export type Recording<T> = T & Record<(typeof TRACKER_METHODS)[number], (...args: unknown[]) => Recording<T>>
 
 /** The window globals the snippet and w.js share: w.js creates one tracker per name registered in `__woo` (or `_w`). */
 interface WoopraGlobals {
@@ -45,15 +46,21 @@ export function woopraGlobals(): WoopraGlobals {
   return window as unknown as WoopraGlobals
 }
 
-function createStub(): Stub {
-  const stub = { _e: [] } as unknown as Stub
-  for (const method of STUB_METHODS) {
-    stub[method] = (...args: unknown[]) => {
-      stub._e.push([method, ...args])
-      return stub
+/** Gives `target` every tracker method, each appending `[method, ...args]` to `log` and returning `target`. */
+export function recordCalls<T extends object>(target: T, log: unknown[][]): Recording<T> {
+  const recording = target as Recording<T>
+  for (const method of TRACKER_METHODS) {
+    ;(recording as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      log.push([method, ...args])
+      return recording
     }
   }
-  return stub
+  return recording
+}
+
+function createStub(): WoopraTracker {
+  const queue: unknown[][] = []
+  return recordCalls({ _e: queue }, queue)
 }
 
 /**

@@ -3,10 +3,11 @@
  * @jest-environment-options {"resources": "usable", "runScripts": "dangerously"}
  */
 import nock from 'nock'
+import { defaultValues } from '@segment/actions-core'
 import { Analytics, Context } from '@segment/analytics-next'
 import type { Plugin } from '@segment/analytics-next'
 import type { Subscription } from '@segment/browser-destination-runtime/types'
-import woopraWebDestination, { destination, TrackerNotStartedError } from '../index'
+import { destination, TrackerNotStartedError } from '../index'
 import { configCalls } from '../settings'
 import { createPlugins, pageTracker, recordingTracker, resetPage, standInTrackerScript } from '../test-utilities'
 
@@ -25,13 +26,41 @@ const trackSubscription: Subscription = {
 }
 
 async function loadedPlugin(settings: Record<string, unknown>): Promise<Plugin> {
-  const [plugin] = await createPlugins(woopraWebDestination, settings, [trackSubscription])
+  const [plugin] = await createPlugins(settings, [trackSubscription])
   await plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))
   return plugin
 }
 
 beforeEach(() => {
   resetPage()
+})
+
+describe('presets', () => {
+  it('are automatic, one for each call type, each with its action’s default mapping', () => {
+    expect(destination.presets).toEqual([
+      {
+        name: 'Page Calls',
+        subscribe: 'type = "page"',
+        partnerAction: 'trackPageView',
+        mapping: defaultValues(destination.actions.trackPageView.fields),
+        type: 'automatic'
+      },
+      {
+        name: 'Identify Calls',
+        subscribe: 'type = "identify"',
+        partnerAction: 'identifyUser',
+        mapping: defaultValues(destination.actions.identifyUser.fields),
+        type: 'automatic'
+      },
+      {
+        name: 'Track Calls',
+        subscribe: 'type = "track"',
+        partnerAction: 'trackEvent',
+        mapping: defaultValues(destination.actions.trackEvent.fields),
+        type: 'automatic'
+      }
+    ])
+  })
 })
 
 describe('initialize', () => {
@@ -78,7 +107,7 @@ describe('initialize', () => {
     nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(404, 'blocked')
     // jsdom reports the failed resource on the console, as a browser does.
     const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined)
-    const [plugin] = await createPlugins(woopraWebDestination, { domain: 'example.com' }, [trackSubscription])
+    const [plugin] = await createPlugins({ domain: 'example.com' }, [trackSubscription])
 
     await expect(plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))).rejects.toThrow(
       'Failed to load https://static.woopra.com/w.js'
@@ -97,7 +126,7 @@ describe('initialize', () => {
     const consoleWarn = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
       reportFailure(args.map(String).join(' '))
     })
-    const [plugin] = await createPlugins(woopraWebDestination, { domain: 'example.com' }, [trackSubscription])
+    const [plugin] = await createPlugins({ domain: 'example.com' }, [trackSubscription])
     const seen: string[] = []
     const otherPlugin: Plugin = {
       name: 'Other Enrichment',

@@ -1,37 +1,19 @@
 /**
  * @jest-environment jsdom
  */
-import { defaultValues } from '@segment/actions-core'
 import { Context } from '@segment/analytics-next'
-import woopraWebDestination, { destination } from '../../index'
 import { isoDateTimeToEpochMs } from '../../dates'
-import { pluginsWithTracker, resetPage } from '../../test-utilities'
+import { actionSubscription, pluginsWithTracker, resetPage } from '../../test-utilities'
 
-const defaultSubscription = {
-  partnerAction: 'identifyUser',
-  name: 'Identify Calls',
-  enabled: true,
-  subscribe: 'type = "identify"',
-  mapping: defaultValues(destination.actions.identifyUser.fields)
-}
+const defaultSubscription = actionSubscription('identifyUser', 'Identify Calls', 'type = "identify"')
 
 beforeEach(() => {
   resetPage()
 })
 
 describe('identifyUser', () => {
-  it('is the automatic preset for identify calls, with the default mapping', () => {
-    expect(destination.presets).toContainEqual({
-      name: 'Identify Calls',
-      subscribe: 'type = "identify"',
-      partnerAction: 'identifyUser',
-      mapping: defaultSubscription.mapping,
-      type: 'automatic'
-    })
-  })
-
   it('identifies the visitor by user ID with a name from first and last name, then pushes at once', async () => {
-    const { plugins, tracker, analytics } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const { plugins, tracker, analytics } = await pluginsWithTracker([defaultSubscription])
     const ctx = await analytics.identify('user-1', { email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' })
 
     await plugins[0].identify?.(ctx)
@@ -46,7 +28,7 @@ describe('identifyUser', () => {
   })
 
   it('sends ISO date-time traits and Date traits as epoch milliseconds, and nothing else', async () => {
-    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const { plugins, tracker } = await pluginsWithTracker([defaultSubscription])
     const traits = {
       createdAt: '2015-11-04T09:20:22Z',
       renewsAt: '2015-11-04T10:20:22.5+01:00',
@@ -79,7 +61,7 @@ describe('identifyUser', () => {
   })
 
   it('keeps a full name, and the user ID wins over an id trait', async () => {
-    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const { plugins, tracker } = await pluginsWithTracker([defaultSubscription])
     const traits = { id: 'stale', name: 'Ada King', firstName: 'Ada', lastName: 'Lovelace' }
 
     await plugins[0].identify?.(new Context({ type: 'identify', userId: 'user-1', traits }))
@@ -88,7 +70,7 @@ describe('identifyUser', () => {
   })
 
   it('identifies an anonymous visitor by traits alone', async () => {
-    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const { plugins, tracker } = await pluginsWithTracker([defaultSubscription])
 
     await plugins[0].identify?.(new Context({ type: 'identify', traits: { email: 'x@example.com', first_name: 'X' } }))
 
@@ -104,7 +86,7 @@ describe('identifyUser', () => {
         name: { '@path': '$.traits.displayName' }
       }
     }
-    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [custom])
+    const { plugins, tracker } = await pluginsWithTracker([custom])
     const traits = { accountId: 'acc-9', company: { name: 'Analytical Engines' }, displayName: 'Ada' }
 
     await plugins[0].identify?.(new Context({ type: 'identify', userId: 'user-1', traits }))

@@ -1,36 +1,18 @@
 /**
  * @jest-environment jsdom
  */
-import { defaultValues } from '@segment/actions-core'
 import { Context } from '@segment/analytics-next'
-import woopraWebDestination, { destination } from '../../index'
-import { pluginsWithTracker, resetPage } from '../../test-utilities'
+import { actionSubscription, pluginsWithTracker, resetPage } from '../../test-utilities'
 
-const defaultSubscription = {
-  partnerAction: 'trackEvent',
-  name: 'Track Calls',
-  enabled: true,
-  subscribe: 'type = "track"',
-  mapping: defaultValues(destination.actions.trackEvent.fields)
-}
+const defaultSubscription = actionSubscription('trackEvent', 'Track Calls', 'type = "track"')
 
 beforeEach(() => {
   resetPage()
 })
 
 describe('trackEvent', () => {
-  it('is the automatic preset for track calls, with the default mapping', () => {
-    expect(destination.presets).toContainEqual({
-      name: 'Track Calls',
-      subscribe: 'type = "track"',
-      partnerAction: 'trackEvent',
-      mapping: defaultSubscription.mapping,
-      type: 'automatic'
-    })
-  })
-
   it('tracks the event with its properties and an explicit options argument', async () => {
-    const { plugins, tracker, analytics } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const { plugins, tracker, analytics } = await pluginsWithTracker([defaultSubscription])
     const ctx = await analytics.track('Order Completed', { total: 30.5, currency: 'EUR', items: [{ sku: 'A1' }] })
 
     await plugins[0].track?.(ctx)
@@ -41,7 +23,7 @@ describe('trackEvent', () => {
   })
 
   it('keeps properties named like tracker options as properties', async () => {
-    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const { plugins, tracker } = await pluginsWithTracker([defaultSubscription])
     const properties = { timeout: 5, callback: 'cb', queue: 'q', lifecycle: 'page', useBeacon: false, retrack: true }
 
     await plugins[0].track?.(new Context({ type: 'track', event: 'Video Played', properties }))
@@ -52,7 +34,7 @@ describe('trackEvent', () => {
   })
 
   it('sends an empty properties object for an event without properties', async () => {
-    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const { plugins, tracker } = await pluginsWithTracker([defaultSubscription])
 
     await plugins[0].track?.(new Context({ type: 'track', event: 'Logged Out' }))
 
@@ -67,7 +49,7 @@ describe('trackEvent', () => {
         properties: { plan: { '@path': '$.properties.tier' }, source: 'web' }
       }
     }
-    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [custom])
+    const { plugins, tracker } = await pluginsWithTracker([custom])
 
     await plugins[0].track?.(new Context({ type: 'track', event: 'Upgraded', properties: { tier: 'pro', price: 10 } }))
 
@@ -75,7 +57,7 @@ describe('trackEvent', () => {
   })
 
   it('does nothing for events its subscription does not match', async () => {
-    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const { plugins, tracker } = await pluginsWithTracker([defaultSubscription])
 
     await plugins[0].page?.(new Context({ type: 'page', name: 'Home', properties: {} }))
 

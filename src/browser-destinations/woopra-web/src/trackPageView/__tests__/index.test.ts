@@ -1,18 +1,10 @@
 /**
  * @jest-environment jsdom
  */
-import { defaultValues } from '@segment/actions-core'
 import { Context } from '@segment/analytics-next'
-import woopraWebDestination, { destination } from '../../index'
-import { pluginsWithTracker, resetPage } from '../../test-utilities'
+import { actionSubscription, pluginsWithTracker, resetPage } from '../../test-utilities'
 
-const defaultSubscription = {
-  partnerAction: 'trackPageView',
-  name: 'Page Calls',
-  enabled: true,
-  subscribe: 'type = "page"',
-  mapping: defaultValues(destination.actions.trackPageView.fields)
-}
+const defaultSubscription = actionSubscription('trackPageView', 'Page Calls', 'type = "page"')
 
 /** The page properties analytics.js records on the page of these tests (its origin is the test environment's). */
 let PAGE: Record<string, string>
@@ -25,18 +17,8 @@ beforeEach(() => {
 })
 
 describe('trackPageView', () => {
-  it('is the automatic preset for page calls, with the default mapping', () => {
-    expect(destination.presets).toContainEqual({
-      name: 'Page Calls',
-      subscribe: 'type = "page"',
-      partnerAction: 'trackPageView',
-      mapping: defaultSubscription.mapping,
-      type: 'automatic'
-    })
-  })
-
   it('tracks a pv titled "category name", with the page URL and every page property', async () => {
-    const { plugins, tracker, analytics } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const { plugins, tracker, analytics } = await pluginsWithTracker([defaultSubscription])
     const ctx = await analytics.page('Docs', 'Intro', { plan: 'pro' })
 
     await plugins[0].page?.(ctx)
@@ -47,7 +29,7 @@ describe('trackPageView', () => {
   })
 
   it('titles a page with a name only by its name', async () => {
-    const { plugins, tracker, analytics } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const { plugins, tracker, analytics } = await pluginsWithTracker([defaultSubscription])
 
     await plugins[0].page?.(await analytics.page('Pricing'))
 
@@ -55,7 +37,7 @@ describe('trackPageView', () => {
   })
 
   it('titles an unnamed page with the document title', async () => {
-    const { plugins, tracker, analytics } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const { plugins, tracker, analytics } = await pluginsWithTracker([defaultSubscription])
 
     await plugins[0].page?.(await analytics.page())
 
@@ -63,7 +45,7 @@ describe('trackPageView', () => {
   })
 
   it('falls back to the page context when the properties carry no URL or title', async () => {
-    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const { plugins, tracker } = await pluginsWithTracker([defaultSubscription])
     const event = {
       type: 'page' as const,
       properties: { section: 'docs' },
@@ -78,7 +60,7 @@ describe('trackPageView', () => {
   })
 
   it('keeps a page property named timeout as a property', async () => {
-    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [defaultSubscription])
+    const { plugins, tracker } = await pluginsWithTracker([defaultSubscription])
 
     await plugins[0].page?.(new Context({ type: 'page', name: 'Home', properties: { timeout: 1, url: '/' } }))
 
@@ -94,7 +76,7 @@ describe('trackPageView', () => {
         properties: { section: { '@path': '$.properties.section' } }
       }
     }
-    const { plugins, tracker } = await pluginsWithTracker(woopraWebDestination, [custom])
+    const { plugins, tracker } = await pluginsWithTracker([custom])
     const properties = { canonical: 'https://shop.example.com/docs', heading: 'Docs', section: 'help', url: '/x' }
 
     await plugins[0].page?.(new Context({ type: 'page', name: 'Ignored', properties }))
