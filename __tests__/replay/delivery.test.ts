@@ -278,6 +278,30 @@ describe('replay against a local Woopra', () => {
     for (const event of events.slice(300)) expect(delivered.get(seqOf(event))).toBe(1)
   })
 
+  it('dead-letters an event nested too deeply to write back as JSON by its source and line, and goes on', async () => {
+    const dir = tempDir()
+    const events = numberedEvents(6, 3).filter(isSentType)
+    // 600 KB, under the record bound: JSON.parse takes it, JSON.stringify overflows the stack on it.
+    const depth = 300_000
+    const deep = `{"type":"track","event":"Deep","userId":"deep-1","properties":{"a":${'['.repeat(depth)}${']'.repeat(depth)}}}` // prettier-ignore
+    writeJsonLines(path.join(dir, 'events.jsonl'), [events[0], deep, ...events.slice(1)])
+    const { summary, deadLetters, sink } = await replay([path.join(dir, 'events.jsonl')], () => ({ status: 200 }))
+    expect(summary).toMatchObject({ read: events.length + 1, delivered: events.length, deadLettered: 1, complete: true }) // prettier-ignore
+    expectIdentity(summary)
+    for (const event of events) expect(sink.delivered().get(seqOf(event))).toBe(1)
+    expect(deadLetters).toEqual([
+      {
+        source: path.join(dir, 'events.jsonl'),
+        line: 2,
+        record: 2,
+        errorClass: expect.any(String) as unknown,
+        message: expect.stringMatching(/\(the event could not be written here: .+; it is at its source and line\)$/) as unknown, // prettier-ignore
+        attempts: expect.any(Number) as unknown,
+        time: expect.any(String) as unknown
+      }
+    ])
+  })
+
   it('sends through the subscriptions given instead of the presets, with their mappings', async () => {
     const dir = tempDir()
     const events = numberedEvents(14, 7)

@@ -34,7 +34,18 @@ export class DeadLetterFile {
   write(entry: Omit<DeadLetter, 'time'> & Partial<FailureSummary>) {
     this.fd ??= openSync(this.file, this.append ? 'a' : 'w')
     const { retryable: _retryable, retryAfterMs: _retryAfterMs, ...fields } = entry
-    writeSync(this.fd, `${JSON.stringify({ ...fields, time: new Date().toISOString() })}\n`)
+    const time = new Date().toISOString()
+    let line: string
+    try {
+      line = JSON.stringify({ ...fields, time })
+    } catch (error) {
+      // An event JSON.parse took but JSON.stringify cannot write (nested too deeply for the stack): the dead letter
+      // still goes out, naming the event's source and line instead of holding it.
+      const { event: _event, text: _text, ...rest } = fields
+      const why = (error as Error)?.message ?? String(error)
+      line = JSON.stringify({ ...rest, message: `${rest.message} (the event could not be written here: ${why}; it is at its source and line)`, time }) // prettier-ignore
+    }
+    writeSync(this.fd, `${line}\n`)
     this.count++
   }
 
