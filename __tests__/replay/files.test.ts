@@ -99,6 +99,21 @@ describe('sources', () => {
     expect(await collect(readRecords(sources[1], () => undefined))).toEqual([{ record: 1, line: 1, text: '{"n":2}' }])
   })
 
+  it('refuses a binary source as a whole, plain or gzipped, instead of reading its bytes as lines', async () => {
+    const dir = tempDir()
+    const binary = Buffer.concat([Buffer.from('PK\x03\x04\x14\x00\x00\x00\n', 'latin1'), Buffer.alloc(3000, 0x41)])
+    writeFileSync(path.join(dir, 'archive.zip'), binary)
+    writeFileSync(path.join(dir, 'archive.zip.gz'), gzipSync(binary))
+    const sources = await listSources([dir])
+    expect(sources.map((source) => path.basename(source.name))).toEqual(['archive.zip', 'archive.zip.gz'])
+    for (const source of sources) {
+      await expect(collect(readRecords(source, () => undefined))).rejects.toMatchObject({
+        name: 'NotTextError',
+        message: expect.stringMatching(/^The source is not text/) as unknown
+      })
+    }
+  })
+
   it('fails a corrupt gzip after the records before the damage', async () => {
     const dir = tempDir()
     const zipped = gzipSync(Array.from({ length: 2000 }, (_, i) => `{"n":${i}}`).join('\n'))

@@ -153,7 +153,21 @@ async function* pipeInto(
   if (failure) throw failure
 }
 
-/** The first non-whitespace character of a byte stream (after a UTF-8 BOM), and the stream unchanged. */
+/** Thrown for a source that is binary, not text: it would otherwise cost a dead letter of garbage per "line". */
+class NotTextError extends Error {
+  constructor() {
+    super(`The source is not text (a NUL byte in its first ${BINARY_SNIFF_BYTES} bytes), so neither JSON lines nor a JSON array.`) // prettier-ignore
+    this.name = 'NotTextError'
+  }
+}
+
+/** JSON text never holds a raw NUL byte; binary formats (zip, images, Parquet) hold one near the start. As git does. */
+const BINARY_SNIFF_BYTES = 8000
+
+/**
+ * The first non-whitespace character of a byte stream (after a UTF-8 BOM), and the stream unchanged. Throws
+ * NotTextError for a binary stream.
+ */
 function peekFirstCharacter(input: AsyncIterable<Buffer>): { first: Promise<string>; chunks: AsyncIterable<Buffer> } {
   const iterator = input[Symbol.asyncIterator]()
   const seen: Buffer[] = []
@@ -161,6 +175,7 @@ function peekFirstCharacter(input: AsyncIterable<Buffer>): { first: Promise<stri
     for (;;) {
       const next = await iterator.next()
       if (next.done) return ''
+      if (seen.length === 0 && next.value.subarray(0, BINARY_SNIFF_BYTES).includes(0)) throw new NotTextError()
       seen.push(next.value)
       const text = next.value.toString('latin1').replace(/^\xef\xbb\xbf/, '')
       const match = /\S/.exec(text)
