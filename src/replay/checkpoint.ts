@@ -173,11 +173,6 @@ export class CheckpointWriter {
     return progress
   }
 
-  /** Whether an earlier run settled every record of this source. */
-  isDone(key: string): boolean {
-    return this.idle.get(key)?.done === true
-  }
-
   settled(progress: SourceProgress, record: number) {
     progress.settle(record)
     this.append(`[${progress.id},${record}]`)

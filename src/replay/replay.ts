@@ -265,12 +265,13 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
 
   const readSource = async (source: Source) => {
     const key = sourceKey(source)
-    if (checkpoint?.isDone(key) || options.previous?.sources.get(key)?.done) {
+    const previous = options.previous?.sources.get(key)
+    if (previous?.done) {
       counts.bytesRead += source.bytes ?? 0
-      counts.alreadySettled += options.previous?.sources.get(key)?.settled ?? 0
+      counts.alreadySettled += previous.settled
       return
     }
-    const progress = checkpoint ? checkpoint.open(key) : new SourceProgress(0, key, options.previous?.sources.get(key) ?? { settled: 0, above: new Set(), done: false }) // prettier-ignore
+    const progress = checkpoint ? checkpoint.open(key) : new SourceProgress(0, key, previous ?? { settled: 0, above: new Set(), done: false }) // prettier-ignore
     const where = (raw: RawRecord) => ({ progress, source: source.name, record: raw.record, line: raw.line })
     const iterator = readRecords(source, (bytes) => (counts.bytesRead += bytes), options.stdin)
     try {
