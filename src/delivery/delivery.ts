@@ -254,7 +254,7 @@ export class Delivery<J> {
   }
 
   /** Before retry n (after n failed attempts): jittered exponential backoff, or Retry-After when larger (capped). */
-  retryDelay(failedAttempts: number, retryAfterMs?: number): number {
+  private retryDelay(failedAttempts: number, retryAfterMs?: number): number {
     const { baseMs, maxMs, maxRetryAfterMs } = this.backoff
     const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(failedAttempts - 1, 52))
     const jittered = Math.round(ceiling / 2 + this.random() * (ceiling / 2))

@@ -60,7 +60,7 @@ function isNetworkError(error: ErrorFields): boolean {
     : false
 }
 
-export function isRetryableStatus(status: number): boolean {
+function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || (status >= 500 && status <= 599)
 }
 

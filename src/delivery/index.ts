@@ -2,7 +2,7 @@
 // `/v1` events and `npm run replay`. Bounded concurrency, order per visitor, retries with backoff, a result per job.
 
 export { Delivery, DeliveryClosedError, DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS } from './delivery'
-export { classifyFailure, isRetryableStatus, parseRetryAfter } from './failure'
+export { classifyFailure, parseRetryAfter } from './failure'
 export type { ResponseLike } from './failure'
 export { deliverThroughDestination, presetSubscriptions } from './destination'
 export { DryRun, DRY_RUN_HEADER } from './dry-run'

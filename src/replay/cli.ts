@@ -4,7 +4,7 @@ import { Destination } from '@segment/actions-core'
 import type { DestinationDefinition, Subscription } from '@segment/actions-core'
 import { parseFql } from '@segment/destination-subscriptions'
 import woopra from '../destinations/woopra'
-import { presetSubscriptions } from '../delivery'
+import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, presetSubscriptions } from '../delivery'
 import { CheckpointError, loadCheckpoint } from './checkpoint'
 import { runReplay } from './replay'
 import type { ReplaySummary } from './replay'
@@ -30,8 +30,8 @@ Options:
                             configured mappings look); default: the destination's presets (track, identify, page)
   --concurrency <n>         deliveries at once (default 8); events of one visitor never run at once
   --rate <n>                at most n Woopra requests per second, retries included (default: no limit)
-  --max-attempts <n>        tries per event, the first included, before it is dead-lettered (default 5)
-  --backoff <base,max>      retry backoff in ms: exponential from base, at most max, with jitter (default 500,30000);
+  --max-attempts <n>        tries per event, the first included, before it is dead-lettered (default ${DEFAULT_MAX_ATTEMPTS})
+  --backoff <base,max>      retry backoff in ms: exponential from base, at most max, with jitter (default ${DEFAULT_BACKOFF.baseMs},${DEFAULT_BACKOFF.maxMs});
                             a longer Retry-After from Woopra wins, up to 60 s
   --checkpoint <file>       checkpoint file (default replay-checkpoint.json, or replay-checkpoint.shard-K-of-N.json)
   --resume                  continue from the checkpoint: what it holds as settled is not sent again (without a
@@ -201,7 +201,7 @@ export function parseCli<S>(
   const dryRun = values['dry-run'] === true
   if (dryRun && values.resume) throw new UsageError('--dry-run writes no checkpoint, so it cannot --resume.')
 
-  let backoff = { baseMs: 500, maxMs: 30_000 }
+  let backoff = DEFAULT_BACKOFF
   if (values.backoff !== undefined) {
     const [base, max] = values.backoff.split(',')
     backoff = { baseMs: positiveInteger('--backoff', base ?? '', 0), maxMs: positiveInteger('--backoff', max ?? base ?? '', 0) } // prettier-ignore
@@ -214,7 +214,10 @@ export function parseCli<S>(
     subscriptions: values.subscriptions !== undefined ? readSubscriptions(values.subscriptions, definition) : presetSubscriptions(definition), // prettier-ignore
     concurrency: values.concurrency !== undefined ? positiveInteger('--concurrency', values.concurrency) : 8,
     rate: values.rate !== undefined ? positiveNumber('--rate', values.rate) : undefined,
-    maxAttempts: values['max-attempts'] !== undefined ? positiveInteger('--max-attempts', values['max-attempts']) : 5,
+    maxAttempts:
+      values['max-attempts'] !== undefined
+        ? positiveInteger('--max-attempts', values['max-attempts'])
+        : DEFAULT_MAX_ATTEMPTS,
     backoff,
     checkpointFile: dryRun ? undefined : values.checkpoint ?? `replay-checkpoint${suffix}.json`,
     resume: values.resume === true,
