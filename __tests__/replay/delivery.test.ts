@@ -7,6 +7,7 @@ import { PassThrough } from 'stream'
 import type { DestinationDefinition, SegmentEvent } from '@segment/actions-core'
 import definition from '../../src/destinations/woopra'
 import { presetSubscriptions } from '../../src/delivery'
+import { loadCheckpoint } from '../../src/replay/checkpoint'
 import { runReplay } from '../../src/replay/replay'
 import type { ReplayOptions, ReplaySummary } from '../../src/replay/replay'
 import { installRedirect } from '../../bench/redirect'
@@ -300,6 +301,35 @@ describe('replay against a local Woopra', () => {
         time: expect.any(String) as unknown
       }
     ])
+  })
+
+  it('--limit sends a sample; --resume sends the rest, its deduplication window refilled from what was settled', async () => {
+    const dir = tempDir()
+    const events = numberedEvents(20, 4).filter(isSentType)
+    const repeat = { ...events[0], properties: { seq: 99 } } // events[0]'s messageId again, after the sample
+    writeJsonLines(path.join(dir, 'events.jsonl'), [...events.slice(0, 10), repeat, ...events.slice(10)])
+    const checkpointFile = path.join(dir, 'checkpoint.json')
+    const inputs = [path.join(dir, 'events.jsonl')]
+
+    const sample = await replay(inputs, () => ({ status: 200 }), { checkpointFile, limit: 7 })
+    expect(sample.summary).toMatchObject({ read: 7, delivered: 7, complete: false })
+    expect(sample.requests.map((request) => request.seq).sort((a = 0, b = 0) => a - b)).toEqual(events.slice(0, 7).map(seqOf)) // prettier-ignore
+    redirect?.uninstall()
+    await sink?.close()
+
+    const rest = await replay(inputs, () => ({ status: 200 }), { checkpointFile, previous: loadCheckpoint(checkpointFile) }) // prettier-ignore
+    expect(rest.summary).toMatchObject({ read: events.length + 1 - 7, alreadySettled: 7, delivered: events.length - 7, skippedDuplicates: 1, complete: true }) // prettier-ignore
+    expectIdentity(rest.summary)
+    expect(rest.requests.map((request) => request.seq).sort((a = 0, b = 0) => a - b)).toEqual(events.slice(7).map(seqOf)) // prettier-ignore
+  })
+
+  it('--dedupe-window 0 sends a repeated messageId again', async () => {
+    const dir = tempDir()
+    const [track] = numberedEvents(1, 1)
+    writeJsonLines(path.join(dir, 'events.jsonl'), [track, { ...track, properties: { seq: 2 } }])
+    const { summary, requests } = await replay([path.join(dir, 'events.jsonl')], () => ({ status: 200 }), { dedupeWindow: 0 }) // prettier-ignore
+    expect(summary).toMatchObject({ read: 2, delivered: 2, skippedDuplicates: 0 })
+    expect(requests.map((request) => request.seq).sort()).toEqual([1, 2])
   })
 
   it('sends through the subscriptions given instead of the presets, with their mappings', async () => {
