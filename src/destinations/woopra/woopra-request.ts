@@ -195,6 +195,7 @@ function eventTimeMs(timestamp: string | number, now: number): number {
 export const MAX_USER_AGENT_BYTES = 1024
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]$/
+const ALL_PRINTABLE_ASCII = /^[\x20-\x7e]*$/
 const utf8 = new TextEncoder()
 
 /**
@@ -203,6 +204,8 @@ const utf8 = new TextEncoder()
  * MAX_USER_AGENT_BYTES between characters, so that no escape and no character is split.
  */
 export function userAgentHeader(userAgent: string): string {
+  // The usual case, sent as it is without looking at each character: printable ASCII within the limit.
+  if (userAgent.length <= MAX_USER_AGENT_BYTES && ALL_PRINTABLE_ASCII.test(userAgent)) return userAgent
   let header = ''
   for (const char of userAgent) {
     const encoded = PRINTABLE_ASCII.test(char)
