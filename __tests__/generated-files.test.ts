@@ -1,5 +1,6 @@
 import fs from 'fs'
 import path from 'path'
+import { build } from 'esbuild'
 import { generatedTypeFiles } from '../src/tools/generate-types'
 import { metadataFile } from '../src/tools/generate-metadata'
 import { loadDestination } from '../src/tools/load-destination'
@@ -90,5 +91,24 @@ describe.each([
 ])('the web package %s', (_name, folder) => {
   it('has the package.json, tsconfig.json and exports the monorepo expects', () => {
     expect(webPackageProblems(folder.root)).toEqual([])
+  })
+
+  it('imports @segment/actions-core for its types only: at run time the bundle needs only the runtime', async () => {
+    // esbuild, as the monorepo's bundler, drops type-only imports; a value import of actions-core would pull its whole
+    // root (validation, request client, ...) into the browser bundle.
+    const result = await build({
+      entryPoints: [path.join(folder.entry, 'index.ts')],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      packages: 'external',
+      metafile: true,
+      logLevel: 'silent'
+    })
+    const imported = Object.values(result.metafile.outputs).flatMap((output) =>
+      output.imports.filter((entry) => entry.external).map((entry) => entry.path)
+    )
+    expect([...new Set(imported)]).toEqual(['@segment/browser-destination-runtime/shim'])
   })
 })

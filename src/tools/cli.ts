@@ -77,14 +77,13 @@ export function runTool(command: ToolCommand, main: (args: ToolArguments) => Pro
     process.stderr.write(message.endsWith('\n') ? message : message + '\n')
     process.exitCode = status
   }
+  const failUsage = (message: string) =>
+    fail(2, `npm run ${command.script}: ${message}\nRun \`npm run ${command.script} -- --help\` for usage.`)
   let args: ToolArguments | 'help'
   try {
     args = parseArguments(argv, command)
   } catch (error) {
-    fail(
-      2,
-      `npm run ${command.script}: ${(error as Error).message}\nRun \`npm run ${command.script} -- --help\` for usage.`
-    )
+    failUsage((error as Error).message)
     return
   }
   if (args === 'help') {
@@ -100,7 +99,7 @@ export function runTool(command: ToolCommand, main: (args: ToolArguments) => Pro
       },
       (error: unknown) => {
         if (error instanceof UsageError) {
-          fail(2, `npm run ${command.script}: ${error.message}\nRun \`npm run ${command.script} -- --help\` for usage.`)
+          failUsage(error.message)
         } else if (debug && error instanceof Error && error.stack) {
           fail(1, error.stack)
         } else {

@@ -6,7 +6,7 @@ import { UsageError } from './cli'
 export const DEFAULT_DESTINATION_DIR = path.join(__dirname, '..', 'destinations', 'woopra')
 
 /** The web packages (each a monorepo `packages/browser-destinations/destinations/<name>/` folder). */
-export const WEB_PACKAGE_DIRS = ['woopra-web', 'woopra-plugins'].map((name) =>
+const WEB_PACKAGE_DIRS = ['woopra-web', 'woopra-plugins'].map((name) =>
   path.join(__dirname, '..', 'browser-destinations', name)
 )
 
@@ -30,13 +30,10 @@ export function allDestinations(): DestinationFolder[] {
   ]
 }
 
-/** Thrown for a path that holds no destination: the message says what was expected. */
-export class NotADestinationError extends UsageError {}
-
 /**
  * The destination at a path given on the command line: a web package (its folder or its `src/`), or a cloud folder.
  */
-export function destinationAt(given: string): DestinationFolder {
+function destinationAt(given: string): DestinationFolder {
   const resolved = path.resolve(given)
   const hasIndex = (folder: string) => ['index.ts', 'index.js'].some((file) => fs.existsSync(path.join(folder, file)))
   const isWebPackage = (folder: string) =>
@@ -46,7 +43,7 @@ export function destinationAt(given: string): DestinationFolder {
     return { kind: 'web', root: path.dirname(resolved), entry: resolved }
   }
   if (hasIndex(resolved)) return { kind: 'cloud', root: resolved, entry: resolved }
-  throw new NotADestinationError(
+  throw new UsageError(
     `${given} is not a destination folder: expected an index.ts (a cloud destination) or a package.json with src/index.ts (a web destination).`
   )
 }

@@ -53,7 +53,7 @@ function isPackage(specifier: string, packages: string[]): boolean {
 }
 
 /** Every .ts file under a folder, as paths relative to it. */
-export function typeScriptFiles(folder: string, relative = ''): string[] {
+function typeScriptFiles(folder: string, relative = ''): string[] {
   const files: string[] = []
   // Sorted, so that reports come in the same order on every file system.
   const entries = fs.readdirSync(path.join(folder, relative), { withFileTypes: true })

@@ -118,7 +118,7 @@ function mapValues<T>(record: unknown, serialize: (value: any) => T): Record<str
   return result
 }
 
-export function settingMetadata(setting: any): MetadataSetting {
+function settingMetadata(setting: any): MetadataSetting {
   return {
     label: setting.label,
     description: setting.description,

@@ -10,12 +10,12 @@ import type { Settings } from './generated-types'
 
 // The one place that knows Woopra's HTTP Tracking API: endpoint, parameters, value encoding, method and headers.
 
-export const WOOPRA_TRACK_URL = 'https://www.woopra.com/track/'
+const WOOPRA_TRACK_URL = 'https://www.woopra.com/track/'
 /** The visit timeout sent when the event has none, or one that is not a whole number of ms from 1 to 24 hours. */
-export const DEFAULT_VISIT_TIMEOUT_MS = 60000
-export const MAX_VISIT_TIMEOUT_MS = 24 * 60 * 60 * 1000
+const DEFAULT_VISIT_TIMEOUT_MS = 60000
+const MAX_VISIT_TIMEOUT_MS = 24 * 60 * 60 * 1000
 /** Longer URLs are sent as POST with a JSON body, as Woopra's own mobile SDKs do, so that nothing is cut. */
-export const MAX_GET_URL_BYTES = 8000
+const MAX_GET_URL_BYTES = 8000
 
 export type WoopraEndpoint = 'ce' | 'identify'
 
@@ -71,7 +71,7 @@ export function projectProblem(project: string | undefined): string | undefined 
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i
 
 /** Epoch milliseconds of a full ISO-8601 date-time string, or undefined when the string is not one. */
-export function isoDateTimeToEpochMs(value: string): number | undefined {
+function isoDateTimeToEpochMs(value: string): number | undefined {
   const match = ISO_DATE_TIME.exec(value)
   if (!match) return undefined
   const [, year, month, day, hour, minute, second = '0', fraction = '', zone = 'Z'] = match
@@ -108,7 +108,7 @@ function zoneOffsetMs(zone: string): number | undefined {
  * A property value as Woopra receives it, or undefined when it is left out: empty values are dropped, numbers and
  * booleans become their string form, ISO date-times become epoch milliseconds, objects and arrays become JSON.
  */
-export function encodeValue(value: unknown, name = 'a property'): string | undefined {
+function encodeValue(value: unknown, name = 'a property'): string | undefined {
   switch (typeof value) {
     case 'string': {
       if (value === '') return undefined
@@ -150,7 +150,7 @@ function json(value: object, name: string): string {
  * Anything else (zero, negative, fractional, larger, text, an object) is replaced by the default rather than cost
  * the event. The value may come as JSON text or as plain text: both read the same.
  */
-export function visitTimeoutMs(value: string | number | undefined): number {
+function visitTimeoutMs(value: string | number | undefined): number {
   let parsed: unknown = value
   if (typeof value === 'string') {
     try {
@@ -192,9 +192,10 @@ function eventTimeMs(timestamp: string | number, now: number): number {
  * The longest User-Agent header sent, in bytes. Real user agents are under 500 bytes; servers refuse request headers
  * of 8 to 16 KB in all (431, not retried), so a longer one is cut rather than let it cost the event.
  */
-export const MAX_USER_AGENT_BYTES = 1024
+const MAX_USER_AGENT_BYTES = 1024
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]$/
+const ALL_PRINTABLE_ASCII = /^[\x20-\x7e]*$/
 const utf8 = new TextEncoder()
 
 /**
@@ -202,7 +203,9 @@ const utf8 = new TextEncoder()
  * ASCII: anything else (another script, a line break) is percent-encoded as UTF-8. The result is cut at
  * MAX_USER_AGENT_BYTES between characters, so that no escape and no character is split.
  */
-export function userAgentHeader(userAgent: string): string {
+function userAgentHeader(userAgent: string): string {
+  // The usual case, sent as it is without looking at each character: printable ASCII within the limit.
+  if (userAgent.length <= MAX_USER_AGENT_BYTES && ALL_PRINTABLE_ASCII.test(userAgent)) return userAgent
   let header = ''
   for (const char of userAgent) {
     const encoded = PRINTABLE_ASCII.test(char)
@@ -290,9 +293,9 @@ export function buildWoopraRequest(
  * The whole exchange with Woopra, from connecting to the last byte of the answer, ends within this time. (The request
  * client's own timeout of the same length stops at the response headers.)
  */
-export const REQUEST_TIMEOUT_MS = 10000
+const REQUEST_TIMEOUT_MS = 10000
 /** Woopra answers a few bytes; an answer larger than this is not read further and fails as retryable. */
-export const MAX_ANSWER_BYTES = 1024 * 1024
+const MAX_ANSWER_BYTES = 1024 * 1024
 
 /** A Location without its query and fragment, which could carry the visitor's data, nor any credentials. */
 function locationForMessage(location: string | null): string {

@@ -4,7 +4,7 @@
 export const TRACKER_SCRIPT_URL = 'https://static.woopra.com/w.js'
 
 /** The global name of the tracker instance, as Woopra's snippet and Segment's classic integration use it. */
-export const INSTANCE_NAME = 'woopra'
+const INSTANCE_NAME = 'woopra'
 
 /** The methods of the tracker that the snippet's stub queues until w.js replaces it. */
 export const TRACKER_METHODS = [

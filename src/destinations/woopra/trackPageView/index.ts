@@ -11,7 +11,7 @@ export const PAGE_VIEW_EVENT = 'pv'
 const RELATIVE_BASE = 'relative:///'
 
 /** The page properties Woopra's browser tracker sends for a page URL: path with query, full URL and host. */
-export function pageUrlParameters(pageUrl: string | undefined) {
+function pageUrlParameters(pageUrl: string | undefined) {
   if (!pageUrl) return {}
   let url: URL
   try {

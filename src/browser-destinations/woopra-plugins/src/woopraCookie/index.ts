@@ -6,7 +6,7 @@ import type { Payload } from './generated-types'
 export const DEFAULT_COOKIE_NAME = 'wooTracker'
 
 /** The value of a cookie of this page, or undefined when it is absent or empty. */
-export function readCookie(name: string): string | undefined {
+function readCookie(name: string): string | undefined {
   for (const entry of document.cookie.split(';')) {
     const separator = entry.indexOf('=')
     if (separator < 0 || entry.slice(0, separator).trim() !== name) continue

@@ -257,6 +257,7 @@ describe('Woopra.trackEvent', () => {
 
   it.each([
     ['16 KB of ASCII', 'A'.repeat(16 * 1024), 'A'.repeat(1024)],
+    ['1,025 bytes of ASCII, one over the limit', 'A'.repeat(1025), 'A'.repeat(1024)],
     // 'é' is %C3%A9, 6 bytes: 170 of them make 1,020 bytes, and a 171st would pass 1,024.
     ['5,500 non-ASCII characters', 'é'.repeat(5500), '%C3%A9'.repeat(170)],
     ['a character whose escapes would cross the limit', `${'a'.repeat(1020)}中文`, 'a'.repeat(1020)],

@@ -111,6 +111,15 @@ describe('woopraCookie', () => {
     expect(enriched?.event.integrations).toEqual({ Woopra: { cookie: 'a b/c' } })
   })
 
+  it('keeps a cookie that is not valid percent-encoding as it was written, rather than fail the event', async () => {
+    document.cookie = 'wooTracker=100%zz%E0%A4; path=/'
+    const plugin = await cookiePlugin()
+
+    const enriched = await plugin.track?.(new Context({ type: 'track', event: 'X' }))
+
+    expect(enriched?.event.integrations).toEqual({ Woopra: { cookie: '100%zz%E0%A4' } })
+  })
+
   it('never overwrites a cookie the event already carries', async () => {
     document.cookie = `wooTracker=${COOKIE}; path=/`
     const plugin = await cookiePlugin()

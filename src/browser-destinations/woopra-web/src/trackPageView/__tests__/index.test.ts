@@ -59,6 +59,19 @@ describe('trackPageView', () => {
     ])
   })
 
+  it('falls back to the page context when the URL and title properties are empty, not only when missing', async () => {
+    const { plugins, tracker } = await pluginsWithTracker([defaultSubscription])
+    const event = {
+      type: 'page' as const,
+      properties: { url: '', title: '' },
+      context: { page: { url: 'https://shop.example.com/a', title: 'A' } }
+    }
+
+    await plugins[0].page?.(new Context(event))
+
+    expect(tracker.calls).toEqual([['track', 'pv', { url: 'https://shop.example.com/a', title: 'A' }, {}]])
+  })
+
   it('keeps a page property named timeout as a property', async () => {
     const { plugins, tracker } = await pluginsWithTracker([defaultSubscription])
 
