@@ -1,3 +1,4 @@
+import net from 'net'
 import nock from 'nock'
 import { gzipSync } from 'zlib'
 import { MAX_BODY_BYTES } from '../../src/server/http-io'
@@ -89,6 +90,34 @@ describe('the request body', () => {
     const brotli = await running.post('/v1/track', Buffer.from('{}'), { 'content-encoding': 'br' })
     expect(brotli.status).toBe(415)
   })
+
+  it.each(['identity', 'gzip'])(
+    'logs a request whose client resets mid-body (%s) as refused, and keeps serving',
+    async (encoding) => {
+      const body = JSON.stringify(trackEvent())
+      const sent = encoding === 'gzip' ? gzipSync(body) : Buffer.from(body)
+      const { port } = new URL(running.url)
+      const socket = net.connect(Number(port), '127.0.0.1')
+      socket.on('error', () => undefined)
+      socket.write(
+        `POST /v1/track HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
+          `Content-Encoding: ${encoding}\r\nContent-Length: ${sent.length * 2}\r\nExpect: 100-continue\r\n\r\n`
+      )
+      // Node answers 100 Continue as it hands the request to the server: the body is being read from here on.
+      await new Promise((resolve) => socket.once('data', resolve))
+      socket.write(sent.subarray(0, sent.length >> 1))
+      socket.resetAndDestroy()
+
+      expect(await running.logged((entry) => entry.msg === 'request refused')).toEqual({
+        level: 'warn',
+        msg: 'request refused',
+        method: 'POST',
+        path: '/v1/track',
+        status: 400,
+        error: 'aborted'
+      })
+    }
+  )
 
   it('refuses a body that is not an object with 400', async () => {
     expect((await action([1, 2])).status).toBe(400)
