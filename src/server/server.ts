@@ -5,7 +5,7 @@ import woopra from '../destinations/woopra'
 import type { Settings as WoopraSettings } from '../destinations/woopra/generated-types'
 import { createContext } from './context'
 import type { ServerContext } from './context'
-import { ACTIONS_TESTER_ORIGINS, answerPreflight, applyCors, isPreflight } from './cors'
+import { ACTIONS_TESTER_ORIGINS, answerPreflight, applyCors, isPreflight, LOOPBACK_NAMES } from './cors'
 import { HttpError, readJsonBody, sendJson } from './http-io'
 import { INGEST_ROUTES, Ingestion } from './ingest-routes'
 import type { IngestOptions } from './ingest-routes'
@@ -19,8 +19,6 @@ export const DEFAULT_PORT = 3000
 export const DEFAULT_HOST = '127.0.0.1'
 /** How long `close()` waits for requests in flight and for accepted events to be delivered. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10000
-/** The names a browser or client may reach this server by: it answers only requests addressed to one of them. */
-export const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
 
 export interface ActionsServerOptions<S> {
   /** The destination to serve; Woopra (Actions) by default. */
