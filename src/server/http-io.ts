@@ -30,7 +30,7 @@ export class HttpError extends Error {
 }
 
 /** Which media types a route takes as JSON: `application/json` and `+json` types always, others per route. */
-export function isJsonContentType(contentType: string | undefined, alsoAccepted: readonly string[] = []): boolean {
+function isJsonContentType(contentType: string | undefined, alsoAccepted: readonly string[] = []): boolean {
   const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase()
   return mediaType === 'application/json' || mediaType.endsWith('+json') || alsoAccepted.includes(mediaType)
 }
