@@ -119,6 +119,35 @@ describe('the request body', () => {
     }
   )
 
+  it('answers other requests while a client sends its body byte by byte, then answers that client too', async () => {
+    nock('https://www.woopra.com').get('/track/ce').query(true).times(2).reply(200)
+    const body = Buffer.from(JSON.stringify(trackEvent({ messageId: 'slow-1' })))
+    const { port } = new URL(running.url)
+    const socket = net.connect(Number(port), '127.0.0.1')
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')))
+    const closed = new Promise((resolve) => socket.once('close', resolve))
+    socket.write(
+      `POST /v1/track HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${body.length}\r\nConnection: close\r\nExpect: 100-continue\r\n\r\n`
+    )
+    await new Promise((resolve) => socket.once('data', resolve))
+    socket.write(body.subarray(0, 1))
+
+    const other = await running.post('/v1/track', trackEvent({ messageId: 'other-1' }))
+    expect(other.status).toBe(200)
+    for (const byte of body.subarray(1)) {
+      await new Promise<void>((resolve) => socket.write(Buffer.from([byte]), () => resolve()))
+    }
+    await closed
+    expect(answer).toMatch(/HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n\{"success":true\}$/)
+    const delivered = (await running.outcomes(2)).map((entry) => [entry.msg, entry.messageId])
+    expect(delivered.sort()).toEqual([
+      ['event', 'other-1'],
+      ['event', 'slow-1']
+    ])
+  })
+
   it('refuses a body that is not an object with 400', async () => {
     expect((await action([1, 2])).status).toBe(400)
     expect((await running.post('/authenticate', '"example.com"')).status).toBe(400)
