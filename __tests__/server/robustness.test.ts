@@ -1,3 +1,4 @@
+import net from 'net'
 import nock from 'nock'
 import { gzipSync } from 'zlib'
 import { MAX_BODY_BYTES } from '../../src/server/http-io'
@@ -88,6 +89,63 @@ describe('the request body', () => {
 
     const brotli = await running.post('/v1/track', Buffer.from('{}'), { 'content-encoding': 'br' })
     expect(brotli.status).toBe(415)
+  })
+
+  it.each(['identity', 'gzip'])(
+    'logs a request whose client resets mid-body (%s) as refused, and keeps serving',
+    async (encoding) => {
+      const body = JSON.stringify(trackEvent())
+      const sent = encoding === 'gzip' ? gzipSync(body) : Buffer.from(body)
+      const { port } = new URL(running.url)
+      const socket = net.connect(Number(port), '127.0.0.1')
+      socket.on('error', () => undefined)
+      socket.write(
+        `POST /v1/track HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
+          `Content-Encoding: ${encoding}\r\nContent-Length: ${sent.length * 2}\r\nExpect: 100-continue\r\n\r\n`
+      )
+      // Node answers 100 Continue as it hands the request to the server: the body is being read from here on.
+      await new Promise((resolve) => socket.once('data', resolve))
+      socket.write(sent.subarray(0, sent.length >> 1))
+      socket.resetAndDestroy()
+
+      expect(await running.logged((entry) => entry.msg === 'request refused')).toEqual({
+        level: 'warn',
+        msg: 'request refused',
+        method: 'POST',
+        path: '/v1/track',
+        status: 400,
+        error: 'aborted'
+      })
+    }
+  )
+
+  it('answers other requests while a client sends its body byte by byte, then answers that client too', async () => {
+    nock('https://www.woopra.com').get('/track/ce').query(true).times(2).reply(200)
+    const body = Buffer.from(JSON.stringify(trackEvent({ messageId: 'slow-1' })))
+    const { port } = new URL(running.url)
+    const socket = net.connect(Number(port), '127.0.0.1')
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')))
+    const closed = new Promise((resolve) => socket.once('close', resolve))
+    socket.write(
+      `POST /v1/track HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${body.length}\r\nConnection: close\r\nExpect: 100-continue\r\n\r\n`
+    )
+    await new Promise((resolve) => socket.once('data', resolve))
+    socket.write(body.subarray(0, 1))
+
+    const other = await running.post('/v1/track', trackEvent({ messageId: 'other-1' }))
+    expect(other.status).toBe(200)
+    for (const byte of body.subarray(1)) {
+      await new Promise<void>((resolve) => socket.write(Buffer.from([byte]), () => resolve()))
+    }
+    await closed
+    expect(answer).toMatch(/HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n\{"success":true\}$/)
+    const delivered = (await running.outcomes(2)).map((entry) => [entry.msg, entry.messageId])
+    expect(delivered.sort()).toEqual([
+      ['event', 'other-1'],
+      ['event', 'slow-1']
+    ])
   })
 
   it('refuses a body that is not an object with 400', async () => {

@@ -399,6 +399,38 @@ describe('npm start', () => {
     30000
   )
 
+  it('exits at once, with exit code 1, on a second signal a second or more after the first', async () => {
+    const cli = startCli(['--dry-run', '--drain-timeout', '600'], { WOOPRA_PROJECT: 'example.com' })
+    const url = await cli.listening
+    // A request whose body never comes keeps the stop waiting (up to the drain timeout).
+    const { port } = new URL(url)
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/v1/track',
+      headers: { 'content-type': 'application/json', 'content-length': '100', expect: '100-continue' }
+    })
+    req.on('error', () => undefined)
+    req.flushHeaders()
+    await new Promise<void>((resolve) => req.once('continue', resolve))
+    const stopping = cli.logged((entry) => entry.msg === 'stopping')
+    cli.child.kill('SIGTERM')
+    await stopping
+    // Signals closer together are one (Ctrl+C reaches the server from the terminal and through npm): this one is not.
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    cli.child.kill('SIGTERM')
+
+    expect(await cli.exited).toBe(1)
+    req.destroy()
+    expect(cli.lines.map((entry) => entry.msg)).toEqual([
+      'listening',
+      'stopping',
+      'stopped before accepted events were delivered'
+    ])
+    expect(cli.lines[1]).toMatchObject({ signal: 'SIGTERM', inFlight: 1 })
+  }, 60000)
+
   it('stops gracefully, with exit code 1, on an error nothing caught, logging it without URL queries', async () => {
     const preload = ['-r', './__tests__/__helpers__/throw-after-listening.ts']
     const cli = startCli(['--dry-run'], { WOOPRA_PROJECT: 'example.com' }, 'node', preload)

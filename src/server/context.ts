@@ -1,5 +1,5 @@
 import { Destination } from '@segment/actions-core'
-import type { DecoratedResponse, DestinationDefinition, Subscription } from '@segment/actions-core'
+import type { DestinationDefinition, Subscription } from '@segment/actions-core'
 import { DryRun, presetSubscriptions } from '../delivery'
 import type { DryRunRequest } from '../delivery'
 import { redactHeaders } from './exchanges'
@@ -47,7 +47,7 @@ export interface ContextOptions<S> {
  * The log line of a request dry run kept from the network: with payloads, all of it; without, no query, header value
  * or body (they hold the event and the visitor's user agent), only its method, endpoint path and size.
  */
-export function dryRunLine(request: DryRunRequest, logPayloads: boolean): LogEntry {
+function dryRunLine(request: DryRunRequest, logPayloads: boolean): LogEntry {
   if (logPayloads) return { level: 'info', msg: 'dry run: not sent', ...request }
   const url = new URL(request.url)
   return {
@@ -75,23 +75,4 @@ export function createContext<S>(options: ContextOptions<S>): ServerContext<S> {
     createDestination: () => new Destination<S>(runnable),
     subscriptions: presetSubscriptions(definition)
   }
-}
-
-/** Where the last request of a delivery went (path only: the query holds the event) and how it was answered. */
-export function lastCall(responses: readonly DecoratedResponse[], logPayloads: boolean) {
-  const last = responses[responses.length - 1]
-  if (!last) return {}
-  const url = new URL(last.request.url)
-  return {
-    endpoint: url.pathname,
-    status: last.status,
-    ...(logPayloads ? { urls: responses.map((response) => response.request.url) } : {})
-  }
-}
-
-/** The HTTP status an error from a destination stands for, as actions-core reads it. */
-export function errorStatus(error: unknown): number {
-  const candidate = error as { status?: unknown; response?: { status?: unknown } } | undefined
-  const status = candidate?.status ?? candidate?.response?.status
-  return typeof status === 'number' ? status : 500
 }

@@ -9,6 +9,9 @@ export const ACTIONS_TESTER_ORIGINS: readonly string[] = [
   'http://localhost:8000'
 ]
 
+/** The names a browser or client may reach this server by: it answers only requests addressed to one of them. */
+export const LOOPBACK_NAMES: readonly string[] = ['127.0.0.1', 'localhost', '[::1]']
+
 const ALLOWED_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE'
 
 /**

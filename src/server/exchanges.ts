@@ -7,7 +7,7 @@ export interface Exchange {
 }
 
 /** Headers whose values the CLI's `serve` replaces with `<redacted>` in its answers (the same list). */
-export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set([
+const SENSITIVE_HEADERS: ReadonlySet<string> = new Set([
   'authorization',
   'proxy-authorization',
   'cookie',

@@ -30,7 +30,7 @@ export class HttpError extends Error {
 }
 
 /** Which media types a route takes as JSON: `application/json` and `+json` types always, others per route. */
-export function isJsonContentType(contentType: string | undefined, alsoAccepted: readonly string[] = []): boolean {
+function isJsonContentType(contentType: string | undefined, alsoAccepted: readonly string[] = []): boolean {
   const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase()
   return mediaType === 'application/json' || mediaType.endsWith('+json') || alsoAccepted.includes(mediaType)
 }
@@ -115,13 +115,13 @@ function readLimited(req: IncomingMessage, decoder: Transform | undefined, limit
       chunks.push(chunk)
     })
     source.once('end', () => resolve(Buffer.concat(chunks)))
-    source.once('error', (error: Error) =>
-      fail(
-        decoder
-          ? new HttpError(400, `The body could not be decompressed: ${error.message}`)
-          : new HttpError(400, error.message)
+    // A client reset mid-body errors the request, which a pipe does not pass on to the decoder.
+    req.once('error', (error: Error) => fail(new HttpError(400, error.message)))
+    if (decoder) {
+      decoder.once('error', (error: Error) =>
+        fail(new HttpError(400, `The body could not be decompressed: ${error.message}`))
       )
-    )
+    }
   })
 }
 

@@ -38,7 +38,7 @@ export const MAX_MESSAGE_BYTES = 32 * 1024
 export const MAX_BATCH_BYTES = 500 * 1024
 
 /** Segment's answer to an accepted request, whatever becomes of each event (outcomes are logged). */
-export const ACCEPTED = { success: true }
+const ACCEPTED = { success: true }
 
 export interface IngestOptions {
   /** Deliveries to Woopra at once (default 8). */
@@ -57,7 +57,7 @@ export interface IngestOptions {
   deadLetterFile?: string
 }
 
-export const DEFAULT_INGEST = {
+const DEFAULT_INGEST = {
   concurrency: 8,
   maxQueued: 10_000,
   maxQueuedBytes: 64 * 1024 * 1024,

@@ -8,10 +8,10 @@ export interface LogEntry {
 export type Logger = (entry: LogEntry) => void
 
 /** Nesting kept in a log line; deeper values are replaced by a marker (JSON.stringify throws at about 5,000 levels). */
-export const MAX_LOGGED_DEPTH = 32
+const MAX_LOGGED_DEPTH = 32
 
 /** `value` with everything nested deeper than `maxDepth` replaced by a marker, so that it always serializes. */
-export function boundDepth(value: unknown, maxDepth = MAX_LOGGED_DEPTH): unknown {
+function boundDepth(value: unknown, maxDepth = MAX_LOGGED_DEPTH): unknown {
   if (typeof value !== 'object' || value === null) return value
   if (maxDepth <= 0) return `[nested deeper than ${MAX_LOGGED_DEPTH} levels]`
   if (Array.isArray(value)) return value.map((item) => boundDepth(item, maxDepth - 1))

@@ -4,7 +4,7 @@ import { isPlainObject } from './http-io'
 
 // What Segment's HTTP Tracking API does with a message before destinations see it, as far as a destination can tell.
 
-export const MESSAGE_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const
+const MESSAGE_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const
 export type MessageType = (typeof MESSAGE_TYPES)[number]
 
 export function isMessageType(value: unknown): value is MessageType {

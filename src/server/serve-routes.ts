@@ -1,6 +1,5 @@
 import { HTTPError } from '@segment/actions-core'
 import type { DecoratedResponse, Destination, JSONObject, ModifiedResponse } from '@segment/actions-core'
-import { errorStatus, lastCall } from './context'
 import type { ServerContext } from './context'
 import { summarizeExchanges } from './exchanges'
 import type { Exchange } from './exchanges'
@@ -33,7 +32,7 @@ function fieldErrors(error: unknown): Record<string, string> | undefined {
 }
 
 /** An error as the CLI reports it: status, message, stack lines, field errors. */
-export function marshalError(error: unknown): ErrorOutput {
+function marshalError(error: unknown): ErrorOutput {
   const err = error as Error & { status?: number }
   let statusCode = errorStatus(err)
   let message = err?.message
@@ -126,6 +125,25 @@ function checkMapping(mapping: unknown): JSONObject {
   if (mapping === undefined || mapping === null) return {}
   if (isPlainObject(mapping)) return mapping as JSONObject
   throw new HttpError(400, '`mapping` must be an object of field keys to values or mapping directives.')
+}
+
+/** Where the last request of a delivery went (path only: the query holds the event) and how it was answered. */
+function lastCall(responses: readonly DecoratedResponse[], logPayloads: boolean) {
+  const last = responses[responses.length - 1]
+  if (!last) return {}
+  const url = new URL(last.request.url)
+  return {
+    endpoint: url.pathname,
+    status: last.status,
+    ...(logPayloads ? { urls: responses.map((response) => response.request.url) } : {})
+  }
+}
+
+/** The HTTP status an error from a destination stands for, as actions-core reads it. */
+function errorStatus(error: unknown): number {
+  const candidate = error as { status?: unknown; response?: { status?: unknown } } | undefined
+  const status = candidate?.status ?? candidate?.response?.status
+  return typeof status === 'number' ? status : 500
 }
 
 function lastAnswerBody(responses: readonly DecoratedResponse[]): unknown {

@@ -5,7 +5,7 @@ import woopra from '../destinations/woopra'
 import type { Settings as WoopraSettings } from '../destinations/woopra/generated-types'
 import { createContext } from './context'
 import type { ServerContext } from './context'
-import { ACTIONS_TESTER_ORIGINS, answerPreflight, applyCors, isPreflight } from './cors'
+import { ACTIONS_TESTER_ORIGINS, answerPreflight, applyCors, isPreflight, LOOPBACK_NAMES } from './cors'
 import { HttpError, readJsonBody, sendJson } from './http-io'
 import { INGEST_ROUTES, Ingestion } from './ingest-routes'
 import type { IngestOptions } from './ingest-routes'
@@ -19,8 +19,6 @@ export const DEFAULT_PORT = 3000
 export const DEFAULT_HOST = '127.0.0.1'
 /** How long `close()` waits for requests in flight and for accepted events to be delivered. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10000
-/** The names a browser or client may reach this server by: it answers only requests addressed to one of them. */
-export const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
 
 export interface ActionsServerOptions<S> {
   /** The destination to serve; Woopra (Actions) by default. */
@@ -140,9 +138,9 @@ function selfOf(port: number, host: string): Self {
 
 /**
  * Refuses a request not addressed to this server by one of its loopback names (DNS rebinding: a web page whose name
- * resolves to 127.0.0.1 sends its own name as Host), and a browser request that writes from an origin not allowed.
+ * resolves to 127.0.0.1 sends its own name as Host).
  */
-function checkCaller<S>(ctx: ServerContext<S>, self: Self, req: http.IncomingMessage, route: Route | undefined): void {
+function checkHost(self: Self, req: http.IncomingMessage): void {
   const host = (req.headers.host ?? '').toLowerCase()
   if (!self.hosts.has(host)) {
     throw new HttpError(
@@ -153,9 +151,12 @@ function checkCaller<S>(ctx: ServerContext<S>, self: Self, req: http.IncomingMes
       { logMessage: 'The Host header does not name this server.' }
     )
   }
+}
+
+/** Refuses a browser request that writes (any route but the manifest) from an origin not allowed. */
+function checkOrigin<S>(ctx: ServerContext<S>, req: http.IncomingMessage, route: Route): void {
   const origin = req.headers.origin
-  const writes = route !== undefined && route.kind !== 'manifest'
-  if (writes && origin !== undefined && !ctx.corsOrigins.includes(origin)) {
+  if (route.kind !== 'manifest' && origin !== undefined && !ctx.corsOrigins.includes(origin)) {
     throw new HttpError(
       403,
       `Requests from pages at ${origin} are refused: only the Actions Tester and this server's own pages may call it.`,
@@ -178,11 +179,11 @@ async function answer<S>(state: ServerState<S>, req: http.IncomingMessage, res: 
   const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/(.)\/$/, '$1')
   let route: Route | undefined
   try {
-    if (state.self) checkCaller(ctx, state.self, req, undefined)
+    if (state.self) checkHost(state.self, req)
     applyCors(req, res, ctx.corsOrigins)
     if (isPreflight(req)) return answerPreflight(req, res, ctx.corsOrigins)
     route = resolveRoute(ctx, method, path)
-    if (state.self) checkCaller(ctx, state.self, req, route)
+    checkOrigin(ctx, req, route)
     if (state.closing) throw new HttpError(503, 'The server is stopping.', { headers: { connection: 'close' } })
     switch (route.kind) {
       case 'manifest':

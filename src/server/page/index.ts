@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'http'
 import type { DryRunRequest } from '../../delivery'
+import { LOOPBACK_NAMES } from '../cors'
 import type { Logger } from '../log'
 import { bundle } from './bundles'
 import type { BundleName } from './bundles'
@@ -102,8 +103,6 @@ function pageConfig(server: PageServerInfo): PageConfig {
     writeKey: server.writeKey ?? 'woopra-dev-page'
   }
 }
-
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
 
 /**
  * Why a request may not read the page, or undefined when it may: not from loopback, not addressed to this server by a
