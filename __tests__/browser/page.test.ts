@@ -249,7 +249,14 @@ describeInBrowser('the development page in Chromium', () => {
       expect(request.searchParams.get('cookie')).toBe(cookie)
     }
 
-    // The page shows the cloud requests with the cookie marked in each.
+    // The page shows the cloud requests with the cookie marked in each, once its next poll of /dev/requests has run.
+    await page.waitForFunction(
+      () =>
+        Array.from(document.querySelectorAll('article.event:not([data-kind="load"]) .cell.cloud')).filter((cell) =>
+          cell.querySelector('mark')
+        ).length === 3,
+      { timeout: 60000 }
+    )
     const marked = await page.$$eval('article.event:not([data-kind="load"]) .cell.cloud', (cells) =>
       cells.map((cell) => Array.from(cell.querySelectorAll('mark'), (mark) => mark.textContent))
     )
