@@ -87,8 +87,9 @@ export async function createPlugins(
   settings: Record<string, unknown>,
   subscriptions: Subscription[]
 ): Promise<Plugin[]> {
-  // Runtime 1.6.0 types the settings as JSON and the result as one plugin or several; it always returns a list.
-  return (await woopraWebDestination({ ...settings, subscriptions } as unknown as JSONValue)) as Plugin[]
+  // The factory types its settings as JSON. It always returns a list, but runtime 1.6.0 types the result as one plugin
+  // or several: flat() gives a list under both that version and the monorepo's own, with no cast.
+  return [await woopraWebDestination({ ...settings, subscriptions } as unknown as JSONValue)].flat()
 }
 
 /** A subscription to one action with its default mapping, as Segment makes one of an automatic preset. */
