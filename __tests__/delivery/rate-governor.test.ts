@@ -35,6 +35,16 @@ describe('RateGovernor', () => {
     expect(startTimes(governor, 3, 3600)).toEqual([3600, 3622, 3644]) // 1000 / 45 ms apart
   })
 
+  it('only pauses on a 429 in the first second of sending: too little was sent to tell the limit', () => {
+    const governor = new RateGovernor({ maxPauseMs: 60_000 })
+    governor.started(0)
+    succeed(governor, 2, 0, 10)
+    expect(governor.throttled(0, 999, 1000)).toEqual({ pauseMs: 1000 })
+    expect(startTimes(governor, 3, 1999)).toEqual([1999, 1999, 1999])
+    succeed(governor, 20, 1999, 2100)
+    expect(governor.throttled(2050, 2100, 1000)).toEqual({ pauseMs: 1000, rate: 18 })
+  })
+
   it('bounds the pause by maxPauseMs, and pauses 1 s when the 429 has no Retry-After', () => {
     const bounded = new RateGovernor({ maxPauseMs: 20_000 })
     expect(bounded.throttled(0, 0, 3_600_000).pauseMs).toBe(20_000)

@@ -4,7 +4,8 @@ import { Deque } from './deque'
 //
 // The rule: on a 429, every start pauses until its Retry-After (at most maxPauseMs), and the allowed rate drops to
 // 90% of what Woopra accepted in the second before (multiplicative decrease: at most 90%, at least half of the rate
-// allowed until then). When the pause ends, the allowed rate grows by 1% of that new rate each second (additive
+// allowed until then). A 429 within the first second of sending only pauses: so little has been sent that the count
+// says nothing about the limit (the next 429, if the limit is real, decreases). When the pause ends, the allowed rate grows by 1% of that new rate each second (additive
 // increase), up to the ceiling, until the next 429. The rate, not the concurrency, is what is governed: Woopra counts
 // requests per second, and with fast answers even one request at a time can exceed that.
 
@@ -40,6 +41,8 @@ export class RateGovernor {
   private decreasedTo?: number
   private lastDecreaseAt = -Infinity
   private nextStartAt = -Infinity
+  /** When the first attempt started (or the first outcome came). */
+  private sendingSince?: number
   /** When each success of the last second arrived. */
   private readonly successes = new Deque<number>()
 
@@ -65,24 +68,27 @@ export class RateGovernor {
 
   /** An attempt starts now (when delayBeforeStart said 0): the next one waits its share of the allowed rate. */
   started(now: number): void {
+    this.sendingSince ??= now
     const rate = this.rate(now)
     this.nextStartAt = rate === Infinity ? -Infinity : Math.max(now, this.nextStartAt) + 1000 / rate
   }
 
   /** Woopra accepted an attempt (any answer but a 429 counts: it was not refused for the rate). */
   succeeded(now: number): void {
+    this.sendingSince ??= now
     this.successes.push(now)
     this.forgetBefore(now - WINDOW_MS)
   }
 
   /** Woopra answered 429 to an attempt that started at `startedAt`. */
   throttled(startedAt: number, now: number, retryAfterMs?: number): Throttle {
+    this.sendingSince ??= now
     const allowed = this.rate(now)
     const pauseMs = Math.min(retryAfterMs ?? this.defaultPauseMs, this.maxPauseMs)
     this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs)
     this.nextStartAt = -Infinity
     // The other attempts in flight when the first 429 came are the same overload: one decrease for them all.
-    if (startedAt < this.lastDecreaseAt) return { pauseMs }
+    if (startedAt < this.lastDecreaseAt || now - this.sendingSince < WINDOW_MS) return { pauseMs }
     this.forgetBefore(now - WINDOW_MS)
     const accepted = this.successes.length * (1000 / WINDOW_MS)
     const fromAccepted = DECREASE * accepted
