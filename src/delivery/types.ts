@@ -11,6 +11,8 @@ export interface FailureSummary {
   retryable: boolean
   /** The answer's `Retry-After`, in milliseconds from when it was read. */
   retryAfterMs?: number
+  /** The action that failed (its key, e.g. `trackEvent`), when the failure came from one. */
+  action?: string
 }
 
 export interface DeliveryResult {
