@@ -20,6 +20,7 @@ import type { Shard } from './shard'
 import { listSources, readRecords, sourceKey } from './sources'
 import type { Source } from './sources'
 import type { RawRecord } from './records'
+import { S3AccessError } from './s3-source'
 import type { Readable, Writable } from 'stream'
 
 // The replay itself: read records in order, send each event through the destination with the delivery module, settle
@@ -52,6 +53,8 @@ export interface ReplayOptions<S> {
   progressStream: Writable & { isTTY?: boolean }
   progressIntervalMs: number
   stdin?: Readable
+  /** An S3-compatible endpoint for s3:// inputs. */
+  s3Endpoint?: string
   /** Aborting stops reading; what was accepted is drained (bounded), the checkpoint written, the summary returned. */
   signal?: AbortSignal
 }
@@ -65,6 +68,11 @@ export interface ReplaySummary extends Counts {
    */
   notFinished: number
   interrupted: boolean
+  /**
+   * Why reading stopped early, when an input became unreadable as a whole (S3 refused, throttled beyond the
+   * retries, unreachable): what was read before is settled, the rest is for --resume once the cause is fixed.
+   */
+  stoppedBy?: string
   complete: boolean
   durationSeconds: number
   eventsPerSecond: number
@@ -125,7 +133,7 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
   const ownFiles = [options.checkpointFile, options.deadLetterFile].flatMap((file) =>
     file ? [path.resolve(file)] : []
   )
-  const sources = await listSources(options.inputs, new Set(ownFiles))
+  const sources = await listSources(options.inputs, new Set(ownFiles), { endpoint: options.s3Endpoint })
   const totalBytes = sources.every((source) => source.bytes !== undefined)
     ? sources.reduce((sum, source) => sum + (source.bytes ?? 0), 0)
     : undefined
@@ -229,7 +237,8 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     void delivery.drain(options.drainTimeoutMs)
     wakeReader()
   })
-  const isAborted = () => options.signal?.aborted === true
+  let stoppedBy: string | undefined
+  const isAborted = () => options.signal?.aborted === true || stoppedBy !== undefined
 
   const progressDisplay = new Progress({
     stream: options.progressStream,
@@ -289,6 +298,11 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
         await handleRecord(raw, progress, where(raw))
       }
     } catch (error) {
+      if (error instanceof S3AccessError) {
+        // Not this object's data but access to the store: stop reading, settle nothing of it, let --resume read it.
+        stoppedBy = error.message
+        return
+      }
       // The source itself failed (unreadable, corrupt gzip, a broken JSON array): one dead letter for the rest of it.
       const record = progress.lastRead + 1
       if (!progress.settledBefore(record)) {
@@ -380,11 +394,11 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     // Retries end (max attempts) and requests end (the destination's timeout): this drain ends. On abort, the abort
     // handler's bounded drain ends it sooner.
     const drained = await delivery.drain()
-    interrupted = isAborted()
+    interrupted = options.signal?.aborted === true
     const notFinished = drained.unfinished.length
     counts.read -= notFinished
-    const complete = !interrupted && !limitReached() && notFinished === 0
-    return summarize(notFinished, complete)
+    const complete = !interrupted && !stoppedBy && !limitReached() && notFinished === 0
+    return { ...summarize(notFinished, complete), ...(stoppedBy ? { stoppedBy } : {}) }
   } finally {
     if (compactTimer) clearInterval(compactTimer)
     progressDisplay.stop()
