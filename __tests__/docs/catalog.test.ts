@@ -54,7 +54,12 @@ describe('the catalog tables', () => {
     const [cloud, , plugin] = allDestinations()
     const merged = cloudWithPlugin(loadDestination(cloud.entry), loadDestination(plugin.entry))
     expect(Object.keys(merged.actions)).toEqual(['identifyUser', 'trackEvent', 'trackPageView', 'woopraCookie'])
-    expect(Object.keys(merged.authentication.fields)).toEqual(['project', 'cookieName'])
+    expect(Object.keys(merged.authentication?.fields ?? {})).toEqual([
+      'project',
+      'cookieName',
+      'cookieDomain',
+      'cookiePath'
+    ])
   })
 
   it('escape what would end a table cell, and mark required fields', () => {
