@@ -8,12 +8,15 @@ const defaultSubscription = actionSubscription('trackPageView', 'Page Calls', 't
 
 /** The page properties analytics.js records on the page of these tests (its origin is the test environment's). */
 let PAGE: Record<string, string>
+/** What Woopra gets for them: the path as `url` (the query ignored by default), the full URL as `uri`, the host. */
+let SENT: Record<string, string>
 
 beforeEach(() => {
   resetPage()
   window.history.pushState({}, '', '/docs/intro?ref=ad')
   document.title = 'Intro – Docs'
   PAGE = { path: '/docs/intro', referrer: '', search: '?ref=ad', url: `${window.location.origin}/docs/intro?ref=ad` }
+  SENT = { ...PAGE, url: '/docs/intro', uri: `${window.location.origin}/docs/intro?ref=ad`, domain: 'localhost' }
 })
 
 describe('trackPageView', () => {
@@ -24,7 +27,7 @@ describe('trackPageView', () => {
     await plugins[0].page?.(ctx)
 
     expect(tracker.calls).toEqual([
-      ['track', 'pv', { ...PAGE, title: 'Docs Intro', name: 'Intro', category: 'Docs', plan: 'pro' }, {}]
+      ['track', 'pv', { ...SENT, title: 'Docs Intro', name: 'Intro', category: 'Docs', plan: 'pro' }, {}]
     ])
   })
 
@@ -33,7 +36,7 @@ describe('trackPageView', () => {
 
     await plugins[0].page?.(await analytics.page('Pricing'))
 
-    expect(tracker.calls).toEqual([['track', 'pv', { ...PAGE, title: 'Pricing', name: 'Pricing' }, {}]])
+    expect(tracker.calls).toEqual([['track', 'pv', { ...SENT, title: 'Pricing', name: 'Pricing' }, {}]])
   })
 
   it('titles an unnamed page with the document title', async () => {
@@ -41,7 +44,7 @@ describe('trackPageView', () => {
 
     await plugins[0].page?.(await analytics.page())
 
-    expect(tracker.calls).toEqual([['track', 'pv', { ...PAGE, title: 'Intro – Docs' }, {}]])
+    expect(tracker.calls).toEqual([['track', 'pv', { ...SENT, title: 'Intro – Docs' }, {}]])
   })
 
   it('falls back to the page context when the properties carry no URL or title', async () => {
@@ -55,7 +58,12 @@ describe('trackPageView', () => {
     await plugins[0].page?.(new Context(event))
 
     expect(tracker.calls).toEqual([
-      ['track', 'pv', { section: 'docs', url: 'https://shop.example.com/a', title: 'A' }, {}]
+      [
+        'track',
+        'pv',
+        { section: 'docs', url: '/a', uri: 'https://shop.example.com/a', domain: 'shop.example.com', title: 'A' },
+        {}
+      ]
     ])
   })
 
@@ -69,7 +77,9 @@ describe('trackPageView', () => {
 
     await plugins[0].page?.(new Context(event))
 
-    expect(tracker.calls).toEqual([['track', 'pv', { url: 'https://shop.example.com/a', title: 'A' }, {}]])
+    expect(tracker.calls).toEqual([
+      ['track', 'pv', { url: '/a', uri: 'https://shop.example.com/a', domain: 'shop.example.com', title: 'A' }, {}]
+    ])
   })
 
   it('keeps a page property named timeout as a property', async () => {
@@ -77,7 +87,10 @@ describe('trackPageView', () => {
 
     await plugins[0].page?.(new Context({ type: 'page', name: 'Home', properties: { timeout: 1, url: '/' } }))
 
-    expect(tracker.calls).toEqual([['track', 'pv', { timeout: 1, url: '/', title: 'Home' }, {}]])
+    // A relative URL is read against the page, as the tracker fills in the host.
+    expect(tracker.calls).toEqual([
+      ['track', 'pv', { timeout: 1, url: '/', uri: '/', domain: 'localhost', title: 'Home' }, {}]
+    ])
   })
 
   it('follows a custom mapping', async () => {
@@ -95,7 +108,53 @@ describe('trackPageView', () => {
     await plugins[0].page?.(new Context({ type: 'page', name: 'Ignored', properties }))
 
     expect(tracker.calls).toEqual([
-      ['track', 'pv', { section: 'help', url: 'https://shop.example.com/docs', title: 'Docs' }, {}]
+      [
+        'track',
+        'pv',
+        {
+          section: 'help',
+          url: '/docs',
+          uri: 'https://shop.example.com/docs',
+          domain: 'shop.example.com',
+          title: 'Docs'
+        },
+        {}
+      ]
     ])
+  })
+
+  it.each([
+    [undefined, '/plans'],
+    [true, '/plans'],
+    [false, '/plans?plan=pro&x=1']
+  ])(
+    'sends the path as url, with the query only when Ignore Query In URLs is off (%p), as the cloud sends ce_url',
+    async (ignoreQueryUrl, url) => {
+      const { plugins, tracker } = await pluginsWithTracker([defaultSubscription], {
+        domain: 'example.com',
+        ignoreQueryUrl
+      })
+
+      await plugins[0].page?.(
+        new Context({ type: 'page', name: 'Plans', properties: { url: 'https://example.com/plans?plan=pro&x=1#top' } })
+      )
+
+      expect(tracker.calls).toEqual([
+        [
+          'track',
+          'pv',
+          { url, uri: 'https://example.com/plans?plan=pro&x=1#top', domain: 'example.com', title: 'Plans' },
+          {}
+        ]
+      ])
+    }
+  )
+
+  it('sends an unreadable page URL as uri, and its url property as given (as the cloud does)', async () => {
+    const { plugins, tracker } = await pluginsWithTracker([defaultSubscription])
+
+    await plugins[0].page?.(new Context({ type: 'page', name: 'Odd', properties: { url: 'http://[bad' } }))
+
+    expect(tracker.calls).toEqual([['track', 'pv', { url: 'http://[bad', uri: 'http://[bad', title: 'Odd' }, {}]])
   })
 })
