@@ -34,8 +34,11 @@ export interface WoopraTracker {
   push(): WoopraTracker
 }
 
+/** The list's type, named so that its element type reads the same under every prettier version. */
+type TrackerMethods = typeof TRACKER_METHODS
+
 /** An object with every tracker method, each recording its call and returning the object, as the tracker chains. */
-export type Recording<T> = T & Record<(typeof TRACKER_METHODS)[number], (...args: unknown[]) => Recording<T>>
+export type Recording<T> = T & Record<TrackerMethods[number], (...args: unknown[]) => Recording<T>>
 
 /** The window globals the snippet and w.js share: w.js creates one tracker per name registered in `__woo` (or `_w`). */
 interface WoopraGlobals {

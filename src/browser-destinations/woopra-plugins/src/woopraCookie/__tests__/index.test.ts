@@ -16,12 +16,16 @@ const subscription = {
   mapping: {}
 }
 
+/**
+ * The plugins the factory builds. It types its settings as JSON. It always returns a list, but runtime 1.6.0 types the
+ * result as one plugin or several: flat() gives a list under both that version and the monorepo's own, with no cast.
+ */
+async function pluginsFor(settings: Record<string, unknown>): Promise<Plugin[]> {
+  return [await woopraPlugins(settings as unknown as JSONValue)].flat()
+}
+
 async function cookiePlugin(settings: Record<string, unknown> = {}): Promise<Plugin> {
-  // Runtime 1.6.0 types the settings as JSON and the result as one plugin or several; it always returns a list.
-  const [plugin] = (await woopraPlugins({
-    ...settings,
-    subscriptions: [subscription]
-  } as unknown as JSONValue)) as Plugin[]
+  const [plugin] = await pluginsFor({ ...settings, subscriptions: [subscription] })
   await plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))
   return plugin
 }
@@ -115,7 +119,7 @@ describe('woopraCookie', () => {
   it('runs inside analytics as an enrichment, so the event sent to Segment carries the cookie', async () => {
     document.cookie = `wooTracker=${COOKIE}; path=/`
     const analytics = new Analytics({ writeKey: 'w_123' })
-    const [plugin] = (await woopraPlugins({ subscriptions: [subscription] } as unknown as JSONValue)) as Plugin[]
+    const [plugin] = await pluginsFor({ subscriptions: [subscription] })
     await analytics.register(plugin)
 
     const ctx = await analytics.track('Order Completed', { total: 3 }, { integrations: { Woopra: { timeout: 30 } } })
