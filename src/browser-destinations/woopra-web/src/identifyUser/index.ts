@@ -1,5 +1,6 @@
 import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
 import type { Settings } from '../generated-types'
+import { requireTracker } from '../woopra-tracker'
 import type { WoopraTracker } from '../woopra-tracker'
 import type { Payload } from './generated-types'
 import { dateAsEpochMs } from '../dates'
@@ -47,6 +48,7 @@ const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
     }
   },
   perform: (woopra, { payload }) => {
+    requireTracker(woopra)
     const visitor: Record<string, unknown> = {}
     for (const [key, value] of Object.entries(payload.traits ?? {})) visitor[key] = dateAsEpochMs(value)
     if (payload.user_id) visitor.id = payload.user_id

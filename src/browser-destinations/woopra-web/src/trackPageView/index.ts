@@ -1,5 +1,6 @@
 import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
 import type { Settings } from '../generated-types'
+import { requireTracker } from '../woopra-tracker'
 import type { WoopraTracker } from '../woopra-tracker'
 import type { Payload } from './generated-types'
 import { asText, pathOrElse } from '../mappings'
@@ -54,6 +55,7 @@ const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
     }
   },
   perform: (woopra, { payload }) => {
+    requireTracker(woopra)
     const properties: Record<string, unknown> = { ...payload.properties }
     if (payload.page_url) properties.url = payload.page_url
     const title = pageTitle(payload)
