@@ -39,7 +39,7 @@ describe('RateGovernor', () => {
     const governor = new RateGovernor({ maxPauseMs: 60_000 })
     governor.started(0)
     succeed(governor, 2, 0, 10)
-    expect(governor.throttled(0, 999, 1000)).toEqual({ pauseMs: 1000 })
+    expect(governor.throttled(0, 999, 1000)).toEqual({ pauseMs: 1000, rate: Infinity })
     expect(startTimes(governor, 3, 1999)).toEqual([1999, 1999, 1999])
     succeed(governor, 20, 1999, 2100)
     expect(governor.throttled(2050, 2100, 1000)).toEqual({ pauseMs: 1000, rate: 18 })
