@@ -76,7 +76,15 @@ export class RateGovernor {
   started(now: number): void {
     this.sendingSince ??= now
     const rate = this.rate(now)
-    this.nextStartAt = rate === Infinity ? -Infinity : Math.max(now, this.nextStartAt) + 1000 / rate
+    if (rate === Infinity) {
+      this.nextStartAt = -Infinity
+      return
+    }
+    const interval = 1000 / rate
+    // A timer fires a little late: keep to the schedule rather than add each delay to it, unless the starts fell
+    // behind by a whole interval or more (idle, or held by concurrency), which is not made up in a burst.
+    const onSchedule = now - this.nextStartAt < interval
+    this.nextStartAt = (onSchedule ? this.nextStartAt : now) + interval
   }
 
   /** Woopra accepted an attempt (any answer but a 429 counts: it was not refused for the rate). */
