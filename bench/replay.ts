@@ -258,21 +258,30 @@ function formatTable(points: Point[]): string {
   return [line(header), `| ${widths.map((w, i) => (i < 2 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`, ...rows.map(line)].join('\n') // prettier-ignore
 }
 
-/** The 429 scenario: each limit at each latency, at the widest concurrency; its table is printed and returned. */
+/**
+ * The 429 scenario: at each latency, a point without a limit (what the replay reaches on this machine now: the bound
+ * with N), then each limit, at the widest concurrency; its table is printed.
+ */
 async function rateLimitScenario(options: ReplayBenchOptions, archive: string): Promise<RateLimitPoint[]> {
   const points: RateLimitPoint[] = []
   const concurrency = Math.max(...options.concurrency)
+  if (options.rateLimits.length === 0) return points
+  const run = (limitPerSecond: number, latencyMs: number, events?: number) =>
+    runRateLimitPoint(archive, { limitPerSecond, retryAfterSeconds: 1, latencyMs, concurrency, nodeOptions: REPLAY_NODE_OPTIONS, events }) // prettier-ignore
   for (const latencyMs of options.latency) {
+    const free = await run(Infinity, latencyMs, Math.max(...options.rateLimits) * 20)
+    points.push(free)
+    console.log(`429 scenario, no limit, latency ${latencyMs} ms: ${free.steadyRatePerSecond}/s after the first 10 s`)
     for (const limitPerSecond of options.rateLimits) {
-      const point = await runRateLimitPoint(archive, { limitPerSecond, retryAfterSeconds: 1, latencyMs, concurrency, nodeOptions: REPLAY_NODE_OPTIONS }) // prettier-ignore
+      const point = await run(limitPerSecond, latencyMs)
+      point.boundPerSecond = Math.min(limitPerSecond, free.steadyRatePerSecond)
+      point.steadyRatioToBound = Math.round((point.steadyRatePerSecond / point.boundPerSecond) * 100) / 100
       points.push(point)
-      console.log(`429 scenario, limit ${limitPerSecond}/s, latency ${latencyMs} ms: ${point.ratePerSecond}/s accepted (${point.ratio.toFixed(2)} of N; ${point.steadyRatio.toFixed(2)} after the first 10 s), ${point.refused} 429s`) // prettier-ignore
+      console.log(`429 scenario, limit ${limitPerSecond}/s, latency ${latencyMs} ms: ${point.ratePerSecond}/s accepted (${point.ratio.toFixed(2)} of N; ${point.steadyRatio.toFixed(2)} after the first 10 s, ${point.steadyRatioToBound.toFixed(2)} of the bound), ${point.refused} 429s`) // prettier-ignore
     }
   }
-  if (points.length > 0) {
-    console.log(`\n${formatRateLimitTable(points)}\n`)
-    console.log('ratio = requests Woopra accepted a second ÷ N, over the whole run (first request to last) and after its first 10 s; 429s and overloads (429s less than 0.5 s apart count as one) as the stand-in counted them.') // prettier-ignore
-  }
+  console.log(`\n${formatRateLimitTable(points)}\n`)
+  console.log('ratio = requests Woopra accepted a second ÷ N, over the whole run (first request to last) and after its first 10 s; bound = min(N, the rate reached without a limit at that latency, in this run); 429s and overloads (429s less than 0.5 s apart count as one) as the stand-in counted them.') // prettier-ignore
   return points
 }
 
