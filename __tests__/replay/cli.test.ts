@@ -110,8 +110,8 @@ describe('npm run replay', () => {
     writeFileSync(path.join(dir, 'replay-checkpoint.json'), '{"version":1,"sources":{}}\n')
     const cases: [string[], RegExp][] = [
       [['--project', 'https://example.com/x', '--checkpoint', 'other.json', 'e.jsonl'], /^The settings are not valid: .*has a scheme/], // prettier-ignore
-      [['--project', 'example.com', 'e.jsonl'], /replay-checkpoint.json exists from an earlier run: add --resume/],
-      [['--project', 'example.com', '--checkpoint', 'other.json', 'missing.jsonl'], /Cannot read missing.jsonl: ENOENT/]
+      [['--project', 'example.com', 'e.jsonl'], /^replay-checkpoint.json \(.*\/replay-checkpoint.json\) exists from an earlier run: add --resume/], // prettier-ignore
+      [['--project', 'example.com', '--checkpoint', 'other.json', 'missing.jsonl'], /^Cannot read missing.jsonl \(.*\/missing.jsonl\): no such file or folder\.\n$/] // prettier-ignore
     ]
     for (const [args, message] of cases) {
       const run = spawnReplay(args, { cwd: dir })
