@@ -11,14 +11,16 @@ import { checkSubscription, readSettings, readSubscriptions, UsageError } from '
 /** Exit statuses, documented in USAGE and in docs/backfill.md. */
 export const EXIT = { ok: 0, deadLettered: 1, usage: 2, noEvents: 3, interrupted: 130 } as const
 
-export const USAGE = `Usage: npm run replay -- [options] <file|folder|->...
+export const USAGE = `Usage: npm run replay -- [options] <file|folder|s3://bucket/prefix|->...
 
 Sends the Segment events of an archive to Woopra through the Woopra (Actions) destination, as Segment's runtime
 would: each event through the destination's subscriptions (its presets unless --subscriptions), in file order per
 visitor, with retries, a dead-letter file for what fails, and a checkpoint to resume from.
 
-Inputs: files, folders (read recursively, in name order, hidden files left out), or - for standard input. Each is
-JSON lines or one JSON array of events, plain or gzipped (told by the content, not the name). Relative paths, here
+Inputs: files, folders (read recursively, in name order, hidden files left out), s3://bucket/prefix (the objects
+under the prefix, in key order, streamed; AWS credentials and region from the standard chain: AWS_PROFILE,
+AWS_ACCESS_KEY_ID, AWS_REGION, a role; needs s3:ListBucket and s3:GetObject), or - for standard input. Each is JSON
+lines or one JSON array of events, plain or gzipped (told by the content, not the name). Relative paths, here
 and in every option, are relative to the directory the command is typed in (also under npm run); the checkpoint and
 dead-letter files are written there by default.
 
@@ -31,7 +33,10 @@ Options:
   --rate <n>                at most n Woopra requests per second, retries included (default: no limit)
   --max-attempts <n>        tries per event, the first included, before it is dead-lettered (default ${DEFAULT_MAX_ATTEMPTS})
   --backoff <base,max>      retry backoff in ms: exponential from base, at most max, with jitter (default ${DEFAULT_BACKOFF.baseMs},${DEFAULT_BACKOFF.maxMs});
-                            a longer Retry-After from Woopra wins, up to 60 s
+                            a longer Retry-After from Woopra wins, up to --max-retry-after
+  --max-retry-after <s>     the longest a Retry-After may hold the replay (default 60, or the backoff's max if
+                            longer); a 429 pauses every visitor's events, not only its own, until its Retry-After,
+                            then the rate ramps back up from 90% of what Woopra accepted (Woopra limits per project)
   --checkpoint <file>       checkpoint file (default replay-checkpoint.json, or replay-checkpoint.shard-K-of-N.json)
   --resume                  continue from the checkpoint: what it holds as settled is not sent again (without a
                             checkpoint file, starts from the beginning)
@@ -40,6 +45,7 @@ Options:
   --shard <K/N>             send only the visitors whose key hashes to shard K of N (K from 0), e.g. 0/4
   --dry-run                 send nothing: write each Woopra request that would be sent as a JSON line (to standard
                             output, or --output); no checkpoint; dead letters go to replay-dead-letters.dry-run.jsonl
+  --s3-endpoint <url>       an S3-compatible store (MinIO, Ceph, …) for the s3:// inputs, addressed path-style
   --output <file>           with --dry-run: write the requests to this file instead of standard output (- for
                             standard output)
   --limit <n>               read at most n events (of this shard), e.g. to try a sample
@@ -56,7 +62,7 @@ flight finish, writes the checkpoint and the summary; a second Ctrl+C, a second 
 Standard output carries nothing but the --dry-run requests (use npm run -s, or --output, to keep npm's own lines
 out of a file). Exit status: 0 when every event was read and none was dead-lettered; 1 when some were dead-lettered
 (or not finished); 2 for a usage error or a check before the first event (options, settings, subscriptions, inputs,
-files that cannot be written); 3 when the inputs hold no event at all (see --allow-empty); 130 when interrupted.`
+files that cannot be written), or a stop the run cannot go past (such as S3 refusing access); 3 when the inputs hold no event at all (see --allow-empty); 130 when interrupted.`
 
 export interface CliOptions {
   inputs: string[]
@@ -65,7 +71,7 @@ export interface CliOptions {
   concurrency: number
   rate?: number
   maxAttempts: number
-  backoff: { baseMs: number; maxMs: number }
+  backoff: { baseMs: number; maxMs: number; maxRetryAfterMs?: number }
   checkpointFile?: string
   resume: boolean
   deadLetterFile: string
@@ -78,6 +84,7 @@ export interface CliOptions {
   allowEmpty: boolean
   drainTimeoutMs: number
   progressIntervalMs: number
+  s3Endpoint?: string
 }
 
 const FLAGS = {
@@ -88,6 +95,7 @@ const FLAGS = {
   rate: { type: 'string' },
   'max-attempts': { type: 'string' },
   backoff: { type: 'string' },
+  'max-retry-after': { type: 'string' },
   checkpoint: { type: 'string' },
   resume: { type: 'boolean' },
   'dead-letters': { type: 'string' },
@@ -99,6 +107,7 @@ const FLAGS = {
   'allow-empty': { type: 'boolean' },
   'drain-timeout': { type: 'string' },
   'progress-interval': { type: 'string' },
+  's3-endpoint': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -118,6 +127,19 @@ function positiveNumber(flag: string, value: string): number {
     throw new UsageError(`${flag} takes a number above 0, not "${value}".`)
   }
   return number
+}
+
+function httpUrl(flag: string, value: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol)) {
+    throw new UsageError(`${flag} takes an http(s) URL, e.g. https://minio.example.com:9000, not "${value}".`)
+  }
+  return value
 }
 
 /** Node's parser, its errors said as a person would: the nearest known flag for an unknown one. */
@@ -151,11 +173,17 @@ function subscriptionsOf<S>(values: Values, definition: DestinationDefinition<S>
   return presetSubscriptions(definition).map((preset) => checkSubscription(preset, definition, `preset "${preset.name ?? preset.partnerAction}"`) as Subscription) // prettier-ignore
 }
 
-function backoffOf(values: Values) {
-  if (values.backoff === undefined) return DEFAULT_BACKOFF
-  const [base, max] = values.backoff.split(',')
-  const backoff = { baseMs: positiveInteger('--backoff', base ?? '', 0), maxMs: positiveInteger('--backoff', max ?? base ?? '', 0) } // prettier-ignore
-  if (backoff.maxMs < backoff.baseMs) throw new UsageError('--backoff: the maximum must not be below the base.')
+function backoffOf(values: Values): CliOptions['backoff'] {
+  let backoff: CliOptions['backoff'] = DEFAULT_BACKOFF
+  if (values.backoff !== undefined) {
+    const [base, max] = values.backoff.split(',')
+    backoff = { baseMs: positiveInteger('--backoff', base ?? '', 0), maxMs: positiveInteger('--backoff', max ?? base ?? '', 0) } // prettier-ignore
+    if (backoff.maxMs < backoff.baseMs) throw new UsageError('--backoff: the maximum must not be below the base.')
+  }
+  if (values['max-retry-after'] !== undefined) {
+    const maxRetryAfterMs = Math.round(positiveNumber('--max-retry-after', values['max-retry-after']) * 1000)
+    backoff = { ...backoff, maxRetryAfterMs }
+  }
   return backoff
 }
 
@@ -203,6 +231,7 @@ export function parseCli<S>(
     dedupeWindow: number('dedupe-window', (flag, value) => positiveInteger(flag, value, 0), 100_000),
     allowEmpty: values['allow-empty'] === true,
     drainTimeoutMs: number('drain-timeout', positiveNumber, 30) * 1000,
-    progressIntervalMs: number('progress-interval', positiveNumber, 5) * 1000
+    progressIntervalMs: number('progress-interval', positiveNumber, 5) * 1000,
+    s3Endpoint: values['s3-endpoint'] !== undefined ? httpUrl('--s3-endpoint', values['s3-endpoint']) : undefined
   }
 }

@@ -21,12 +21,17 @@ export { readSubscriptions, UsageError } from './subscriptions'
 
 /** Nothing at all was found to read: no record in any input (a folder with only `_SUCCESS`, an empty file). */
 export function foundNothing(summary: ReplaySummary): boolean {
-  return !summary.interrupted && summary.read + summary.alreadySettled + summary.otherShards + summary.notFinished === 0
+  return (
+    !summary.interrupted &&
+    !summary.stoppedBy &&
+    summary.read + summary.alreadySettled + summary.otherShards + summary.notFinished === 0
+  )
 }
 
 /** Exit status of a finished run. */
 export function exitCode(summary: ReplaySummary, allowEmpty = false): number {
   if (summary.interrupted) return EXIT.interrupted
+  if (summary.stoppedBy) return EXIT.usage
   if (!allowEmpty && foundNothing(summary)) return EXIT.noEvents
   return summary.deadLettered > 0 || summary.notFinished > 0 ? EXIT.deadLettered : EXIT.ok
 }
@@ -40,6 +45,7 @@ export function formatSummary(summary: ReplaySummary): string {
   ]
   if (summary.deadLettered > 0) lines.push(`  dead letters: ${summary.deadLetters}`)
   if (summary.notFinished > 0) lines.push(`  ${summary.notFinished} events read ahead were not settled (not started, or still in flight when the drain timed out); --resume sends them`) // prettier-ignore
+  if (summary.stoppedBy) lines.push(`  stopped: ${summary.stoppedBy} Fix it, then run the same command with --resume.`) // prettier-ignore
   if (summary.interrupted) lines.push(`  interrupted: continue with the same command and --resume (checkpoint ${summary.checkpoint ?? 'none'})`) // prettier-ignore
   return lines.join('\n')
 }
@@ -114,6 +120,7 @@ function dryRunOutput(options: CliOptions, controller: AbortController): Writabl
 
 function report(summary: ReplaySummary, options: CliOptions): number {
   if (process.stderr.isTTY) say(formatSummary(summary))
+  if (summary.stoppedBy) say(summary.stoppedBy)
   say(JSON.stringify({ time: new Date().toISOString(), msg: 'summary', ...summary }))
   const code = exitCode(summary, options.allowEmpty)
   if (code === EXIT.noEvents) {

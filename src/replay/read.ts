@@ -1,5 +1,6 @@
 import type { CheckpointState, SourceProgress } from './checkpoint'
 import type { RawRecord } from './records'
+import { S3AccessError } from './s3-source'
 import type { Settlement } from './settlement'
 import { readRecords, sourceKey } from './sources'
 import type { Source } from './sources'
@@ -16,6 +17,11 @@ export interface SourceReaderOptions {
   signal?: AbortSignal
   /** True when nothing more is to be read: interrupted, or the limit reached. */
   stopped: () => boolean
+  /**
+   * Not the data of one source but access to the inputs failed (S3 refused, throttled beyond the retries,
+   * unreachable): reading stops, nothing more of the source is settled, so that --resume reads it once fixed.
+   */
+  onInputFailed: (message: string) => void
   /** A record an earlier run settled, passed over. */
   onSettledBefore: (raw: RawRecord) => void
   /** A record to turn into an event and deliver (or settle at once). */
@@ -57,7 +63,8 @@ export async function readSource(source: Source, options: SourceReaderOptions): 
       await options.onRecord(raw, progress, source)
     }
   } catch (error) {
-    settlement.sourceFailed(progress, source.name, error)
+    if (error instanceof S3AccessError) options.onInputFailed(error.message)
+    else settlement.sourceFailed(progress, source.name, error)
   } finally {
     await iterator.return(undefined)
     if (!stopped()) settlement.finishedReading(progress)

@@ -50,6 +50,8 @@ export interface ReplayOptions<S> {
   progressStream: Writable & { isTTY?: boolean }
   progressIntervalMs: number
   stdin?: Readable
+  /** An S3-compatible endpoint for s3:// inputs. */
+  s3Endpoint?: string
   /** Aborting stops reading; what was accepted is drained (bounded), the checkpoint written, the summary returned. */
   signal?: AbortSignal
 }
@@ -58,12 +60,14 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
   const startedAt = Date.now()
   const cpuAtStart = process.cpuUsage()
   const ownFiles = [options.checkpointFile, options.deadLetterFile, ...(options.ownFiles ?? [])].flatMap((file) => (file ? [path.resolve(file)] : [])) // prettier-ignore
-  const sources = await listSources(options.inputs, new Set(ownFiles))
+  const sources = await listSources(options.inputs, new Set(ownFiles), { endpoint: options.s3Endpoint })
   const totalBytes = sources.every((source) => source.bytes !== undefined)
     ? sources.reduce((sum, source) => sum + (source.bytes ?? 0), 0)
     : undefined
 
   const isAborted = () => options.signal?.aborted === true
+  /** Why reading stopped when an input became unreadable as a whole (S3 refused it, for instance). */
+  let stoppedBy: string | undefined
   const settlement = new Settlement({
     ...options,
     shard: options.shard ? formatShard(options.shard) : undefined,
@@ -96,7 +100,8 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     await readSources(sources, {
       ...options,
       settlement,
-      stopped: () => isAborted() || limitReached(),
+      stopped: () => isAborted() || limitReached() || stoppedBy !== undefined,
+      onInputFailed: (message) => (stoppedBy = message),
       onSettledBefore: (raw) => sieve.remember(raw.text),
       onRecord: (raw, progress, source) => takeRecord(raw, progress, source, { sieve, settlement, delivery })
     })
@@ -105,8 +110,8 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     const notFinished = (await delivery.drain()).length
     const interrupted = isAborted()
     counts.read -= notFinished
-    const complete = !interrupted && !limitReached() && notFinished === 0
-    return settlement.summary({ notFinished, interrupted, complete, startedAt, cpuAtStart })
+    const complete = !interrupted && !stoppedBy && !limitReached() && notFinished === 0
+    return { ...settlement.summary({ notFinished, interrupted, complete, startedAt, cpuAtStart }), ...(stoppedBy ? { stoppedBy } : {}) } // prettier-ignore
   } finally {
     progressDisplay.stop()
     settlement.close()

@@ -19,6 +19,11 @@ export interface ReplaySummary extends ReplayCounts {
    */
   notFinished: number
   interrupted: boolean
+  /**
+   * Why reading stopped early, when an input became unreadable as a whole (S3 refused, throttled beyond the
+   * retries, unreachable): what was read before is settled, the rest is for --resume once the cause is fixed.
+   */
+  stoppedBy?: string
   complete: boolean
   durationSeconds: number
   eventsPerSecond: number
