@@ -37,7 +37,10 @@ Options:
                             a longer Retry-After from Woopra wins, up to 60 s
   --checkpoint <file>       checkpoint file (default replay-checkpoint.json, or replay-checkpoint.shard-K-of-N.json)
   --resume                  continue from the checkpoint: what it holds as settled is not sent again (without a
-                            checkpoint file, starts from the beginning)
+                            checkpoint file, starts from the beginning); a source that changed since (its size,
+                            modification time or first megabyte; an S3 object's ETag) is refused, naming it
+  --resume-changed          --resume, taking changed sources as they are now: their records up to the numbers
+                            the checkpoint settled are not sent again (right for a file that only grew)
   --dead-letters <file>     dead-letter file, JSON lines (default replay-dead-letters.jsonl, or
                             replay-dead-letters.shard-K-of-N.jsonl); emptied at the start unless --resume
   --shard <K/N>             send only the visitors whose key hashes to shard K of N (K from 0), e.g. 0/4
@@ -72,6 +75,7 @@ export interface CliOptions {
   backoff: { baseMs: number; maxMs: number }
   checkpointFile?: string
   resume: boolean
+  acceptChangedSources: boolean
   deadLetterFile: string
   shard?: Shard
   dryRun: boolean
@@ -178,6 +182,7 @@ export function parseCli<S>(
         backoff: { type: 'string' },
         checkpoint: { type: 'string' },
         resume: { type: 'boolean' },
+        'resume-changed': { type: 'boolean' },
         'dead-letters': { type: 'string' },
         shard: { type: 'string' },
         'dry-run': { type: 'boolean' },
@@ -217,6 +222,7 @@ export function parseCli<S>(
   }
   const suffix = shard ? `.shard-${shard.index}-of-${shard.count}` : ''
   const dryRun = values['dry-run'] === true
+  if (values['resume-changed']) values.resume = true
   if (dryRun && values.resume) throw new UsageError('--dry-run writes no checkpoint, so it cannot --resume.')
 
   let backoff = DEFAULT_BACKOFF
@@ -239,6 +245,7 @@ export function parseCli<S>(
     backoff,
     checkpointFile: dryRun ? undefined : values.checkpoint ?? `replay-checkpoint${suffix}.json`,
     resume: values.resume === true,
+    acceptChangedSources: values['resume-changed'] === true,
     deadLetterFile: values['dead-letters'] ?? `replay-dead-letters${suffix}${dryRun ? '.dry-run' : ''}.jsonl`,
     shard,
     dryRun,
