@@ -34,7 +34,10 @@ Options:
   --rate <n>                at most n Woopra requests per second, retries included (default: no limit)
   --max-attempts <n>        tries per event, the first included, before it is dead-lettered (default ${DEFAULT_MAX_ATTEMPTS})
   --backoff <base,max>      retry backoff in ms: exponential from base, at most max, with jitter (default ${DEFAULT_BACKOFF.baseMs},${DEFAULT_BACKOFF.maxMs});
-                            a longer Retry-After from Woopra wins, up to 60 s
+                            a longer Retry-After from Woopra wins, up to --max-retry-after
+  --max-retry-after <s>     the longest a Retry-After may hold the replay (default 60, or the backoff's max if
+                            longer); a 429 pauses every visitor's events, not only its own, until its Retry-After,
+                            then the rate ramps back up from 90% of what Woopra accepted (Woopra limits per project)
   --checkpoint <file>       checkpoint file (default replay-checkpoint.json, or replay-checkpoint.shard-K-of-N.json)
   --resume                  continue from the checkpoint: what it holds as settled is not sent again (without a
                             checkpoint file, starts from the beginning); a source that changed since (its size,
@@ -72,7 +75,7 @@ export interface CliOptions {
   concurrency: number
   rate?: number
   maxAttempts: number
-  backoff: { baseMs: number; maxMs: number }
+  backoff: { baseMs: number; maxMs: number; maxRetryAfterMs?: number }
   checkpointFile?: string
   resume: boolean
   acceptChangedSources: boolean
@@ -180,6 +183,7 @@ export function parseCli<S>(
         rate: { type: 'string' },
         'max-attempts': { type: 'string' },
         backoff: { type: 'string' },
+        'max-retry-after': { type: 'string' },
         checkpoint: { type: 'string' },
         resume: { type: 'boolean' },
         'resume-changed': { type: 'boolean' },
@@ -225,11 +229,15 @@ export function parseCli<S>(
   if (values['resume-changed']) values.resume = true
   if (dryRun && values.resume) throw new UsageError('--dry-run writes no checkpoint, so it cannot --resume.')
 
-  let backoff = DEFAULT_BACKOFF
+  let backoff: CliOptions['backoff'] = DEFAULT_BACKOFF
   if (values.backoff !== undefined) {
     const [base, max] = values.backoff.split(',')
     backoff = { baseMs: positiveInteger('--backoff', base ?? '', 0), maxMs: positiveInteger('--backoff', max ?? base ?? '', 0) } // prettier-ignore
     if (backoff.maxMs < backoff.baseMs) throw new UsageError('--backoff: the maximum must not be below the base.')
+  }
+  if (values['max-retry-after'] !== undefined) {
+    const maxRetryAfterMs = Math.round(positiveNumber('--max-retry-after', values['max-retry-after']) * 1000)
+    backoff = { ...backoff, maxRetryAfterMs }
   }
 
   return {
