@@ -39,6 +39,8 @@ export interface ReplayOptions<S> {
   appendDeadLetters: boolean
   /** Write each Woopra request here as a JSON line instead of sending it. */
   dryRunOutput?: Writable
+  /** Other files this run writes (such as the dry run's output): never read as input. */
+  ownFiles?: string[]
   shard?: Shard
   /** Read at most this many records (of this shard) from the inputs. */
   limit?: number
@@ -60,7 +62,7 @@ export interface ReplayOptions<S> {
 export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySummary> {
   const startedAt = Date.now()
   const cpuAtStart = process.cpuUsage()
-  const ownFiles = [options.checkpointFile, options.deadLetterFile].flatMap((file) => (file ? [path.resolve(file)] : [])) // prettier-ignore
+  const ownFiles = [options.checkpointFile, options.deadLetterFile, ...(options.ownFiles ?? [])].flatMap((file) => (file ? [path.resolve(file)] : [])) // prettier-ignore
   const sources = await listSources(options.inputs, new Set(ownFiles), { endpoint: options.s3Endpoint })
   const totalBytes = sources.every((source) => source.bytes !== undefined)
     ? sources.reduce((sum, source) => sum + (source.bytes ?? 0), 0)
@@ -82,7 +84,6 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     onRetry: () => counts.retries++,
     isAborted
   })
-  options.signal?.addEventListener('abort', () => delivery.stop(options.drainTimeoutMs))
   const limitReached = () => options.limit !== undefined && counts.read >= options.limit
   const progressDisplay = new Progress({
     stream: options.progressStream,
@@ -92,6 +93,11 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     inFlight: () => delivery.inFlight
   })
   progressDisplay.start()
+  options.signal?.addEventListener('abort', () => {
+    // The bar goes first: what is written about the interruption, and the summary, then stand on lines of their own.
+    progressDisplay.stop()
+    delivery.stop(options.drainTimeoutMs)
+  })
 
   const sieve = new EventSieve(options.shard, options.dedupeWindow)
   try {
