@@ -78,7 +78,13 @@ describe('`npm run validate` on the committed definitions', () => {
       'trackPageView',
       'woopraCookie'
     ])
-    expect(Object.keys(merged.definition.authentication?.fields ?? {})).toEqual(['project', 'cookieName'])
+    expect(Object.keys(merged.definition.authentication?.fields ?? {})).toEqual([
+      'project',
+      'ignoreQueryUrl',
+      'cookieName',
+      'cookieDomain',
+      'cookiePath'
+    ])
     expect(validateDefinition(merged.definition)).toEqual([])
   })
 

@@ -84,7 +84,13 @@ describe('manifestDefinition', () => {
     const { definition, plugin } = manifestDefinition(loadDestination(woopraCloud.entry))
     expect(plugin?.folder.root).toBe(woopraPlugins.root)
     expect(Object.keys(definition.actions)).toEqual(['identifyUser', 'trackEvent', 'trackPageView', 'woopraCookie'])
-    expect(Object.keys(definition.authentication?.fields ?? {})).toEqual(['project', 'cookieName'])
+    expect(Object.keys(definition.authentication?.fields ?? {})).toEqual([
+      'project',
+      'ignoreQueryUrl',
+      'cookieName',
+      'cookieDomain',
+      'cookiePath'
+    ])
   })
 
   it('leaves a cloud destination no web package is named like as it is', () => {

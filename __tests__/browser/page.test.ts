@@ -215,7 +215,9 @@ describeInBrowser('the development page in Chromium', () => {
             referrer: '',
             search: '',
             title: 'Docs Pricing',
-            url: `${base}/`,
+            url: '/',
+            uri: `${base}/`,
+            domain: '127.0.0.1',
             plan: 'pro',
             category: 'Docs',
             name: 'Pricing'
@@ -255,6 +257,10 @@ describeInBrowser('the development page in Chromium', () => {
     expect(pageView.pathname).toBe('/track/ce')
     expect(pageView.searchParams.get('event')).toBe('pv')
     expect(pageView.searchParams.get('ce_title')).toBe('Docs Pricing')
+    // One page, one URL: the same url, uri and domain as the tracker's page view above.
+    expect(pageView.searchParams.get('ce_url')).toBe('/')
+    expect(pageView.searchParams.get('ce_uri')).toBe(`${base}/`)
+    expect(pageView.searchParams.get('ce_domain')).toBe('127.0.0.1')
     expect(identify.pathname).toBe('/track/identify')
     expect(identify.searchParams.get('cv_id')).toBe('user-42')
     expect(trackEvent.pathname).toBe('/track/ce')
