@@ -22,7 +22,8 @@ describe('GET /manifest', () => {
     expect(status).toBe(200)
     expect(body).toEqual(JSON.parse(JSON.stringify({ ...woopra, directoryName: 'woopra' })))
     expect(Object.keys(body.actions as object)).toEqual(['identifyUser', 'trackEvent', 'trackPageView'])
-    expect(body.presets).toHaveLength(3)
+    // The three cloud presets and the cookie plugin's (which runs in the browser).
+    expect(body.presets).toHaveLength(4)
   })
 })
 

@@ -58,6 +58,15 @@ const destination: DestinationDefinition<Settings> = {
       partnerAction: 'trackPageView',
       mapping: defaultValues(trackPageView.fields),
       type: 'automatic'
+    },
+    {
+      // The cookie plugin's action (woopra-plugins, registered under this destination's id): on for every analytics.js
+      // source, as Amplitude (Actions) turns on its session plugin, so events carry the visitor's Woopra cookie.
+      name: 'Woopra Browser Cookie',
+      subscribe: 'type = "track" or type = "identify" or type = "group" or type = "page" or type = "alias"',
+      partnerAction: 'woopraCookie',
+      mapping: {},
+      type: 'automatic'
     }
   ],
   actions: {
