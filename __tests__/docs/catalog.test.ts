@@ -55,11 +55,11 @@ describe('the catalog tables', () => {
     const [cloudDefinition, pluginDefinition] = [loadDestination(cloud.entry), loadDestination(plugin.entry)]
     const merged = cloudWithPlugin(cloudDefinition, pluginDefinition)
     expect(Object.keys(merged.actions)).toEqual(['identifyUser', 'trackEvent', 'trackPageView', 'woopraCookie'])
-    expect(Object.keys(merged.authentication.fields)).toEqual([
+    expect(Object.keys(merged.authentication?.fields ?? {})).toEqual([
       ...Object.keys(cloudDefinition.authentication?.fields ?? {}),
       ...Object.keys(pluginDefinition.settings ?? {})
     ])
-    expect(merged.authentication.fields).toHaveProperty('cookieName.label', 'Woopra Cookie Name')
+    expect(merged.authentication?.fields).toHaveProperty('cookieName.label', 'Woopra Cookie Name')
   })
 
   it('escape what would end a table cell, and mark required fields', () => {
