@@ -43,10 +43,10 @@ export function formatSummary(summary: ReplaySummary): string {
     `  retries ${summary.retries}; already settled by an earlier run ${summary.alreadySettled}; other shards ${summary.otherShards}`, // prettier-ignore
     `  ${summary.eventsPerSecond} events/s over ${summary.durationSeconds} s; peak RSS ${summary.peakRssMB} MB`
   ]
-  if (summary.deadLettered > 0) lines.push(`  dead letters: ${summary.deadLetters}`)
+  if (summary.deadLettered > 0) lines.push(`  dead letters: ${shownPath(summary.deadLetters)}`)
   if (summary.notFinished > 0) lines.push(`  ${summary.notFinished} events read ahead were not settled (not started, or still in flight when the drain timed out); --resume sends them`) // prettier-ignore
   if (summary.stoppedBy) lines.push(`  stopped: ${summary.stoppedBy} Fix it, then run the same command with --resume.`) // prettier-ignore
-  if (summary.interrupted) lines.push(`  interrupted: continue with the same command and --resume (checkpoint ${summary.checkpoint ?? 'none'})`) // prettier-ignore
+  if (summary.interrupted) lines.push(`  interrupted: continue with the same command and --resume (checkpoint ${summary.checkpoint ? shownPath(summary.checkpoint) : 'none'})`) // prettier-ignore
   return lines.join('\n')
 }
 
