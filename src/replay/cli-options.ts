@@ -39,7 +39,10 @@ Options:
                             then the rate ramps back up from 90% of what Woopra accepted (Woopra limits per project)
   --checkpoint <file>       checkpoint file (default replay-checkpoint.json, or replay-checkpoint.shard-K-of-N.json)
   --resume                  continue from the checkpoint: what it holds as settled is not sent again (without a
-                            checkpoint file, starts from the beginning)
+                            checkpoint file, starts from the beginning); a source that changed since (its size,
+                            modification time or first megabyte; an S3 object's ETag) is refused, naming it
+  --resume-changed          --resume, taking changed sources as they are now: their records up to the numbers
+                            the checkpoint settled are not sent again (right for a file that only grew)
   --dead-letters <file>     dead-letter file, JSON lines (default replay-dead-letters.jsonl, or
                             replay-dead-letters.shard-K-of-N.jsonl); emptied at the start unless --resume
   --shard <K/N>             send only the visitors whose key hashes to shard K of N (K from 0), e.g. 0/4
@@ -74,6 +77,7 @@ export interface CliOptions {
   backoff: { baseMs: number; maxMs: number; maxRetryAfterMs?: number }
   checkpointFile?: string
   resume: boolean
+  acceptChangedSources: boolean
   deadLetterFile: string
   shard?: Shard
   dryRun: boolean
@@ -98,6 +102,7 @@ const FLAGS = {
   'max-retry-after': { type: 'string' },
   checkpoint: { type: 'string' },
   resume: { type: 'boolean' },
+  'resume-changed': { type: 'boolean' },
   'dead-letters': { type: 'string' },
   shard: { type: 'string' },
   'dry-run': { type: 'boolean' },
@@ -209,6 +214,7 @@ export function parseCli<S>(
   const shard = shardOf(values)
   const suffix = shard ? `.shard-${shard.index}-of-${shard.count}` : ''
   const dryRun = values['dry-run'] === true
+  if (values['resume-changed']) values.resume = true
   if (dryRun && values.resume) throw new UsageError('--dry-run writes no checkpoint, so it cannot --resume.')
   if (values.output !== undefined && !dryRun) throw new UsageError('--output writes the requests of a dry run: add --dry-run (nothing is sent then).') // prettier-ignore
   const number = (flag: keyof Values, parse: (flag: string, value: string) => number, otherwise: number) =>
@@ -223,6 +229,7 @@ export function parseCli<S>(
     backoff: backoffOf(values),
     checkpointFile: dryRun ? undefined : values.checkpoint ?? `replay-checkpoint${suffix}.json`,
     resume: values.resume === true,
+    acceptChangedSources: values['resume-changed'] === true,
     deadLetterFile: values['dead-letters'] ?? `replay-dead-letters${suffix}${dryRun ? '.dry-run' : ''}.jsonl`,
     shard,
     dryRun,
