@@ -100,7 +100,7 @@ function handleSignals(controller: AbortController, drainTimeoutMs: number) {
     }
     // Aborting stops the progress bar first, so that what follows is printed on lines of its own.
     controller.abort()
-    say(`${signal}: reading stopped; letting events in flight finish (up to ${drainTimeoutMs / 1000} s). Press Ctrl+C again to exit at once.`) // prettier-ignore
+    say(`${signal}: reading stopped; letting events in flight finish (up to ${drainTimeoutMs / 1000} s). Ctrl+C again, a second or more from now, exits at once.`) // prettier-ignore
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
