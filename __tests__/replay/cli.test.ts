@@ -49,6 +49,8 @@ describe('npm run replay', () => {
       '--dead-letters',
       '--shard',
       '--dry-run',
+      '--output',
+      '--allow-empty',
       '--limit',
       '--dedupe-window',
       '--drain-timeout',

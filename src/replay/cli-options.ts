@@ -67,9 +67,12 @@ estimated total counts records (events and lines that are not) from the share of
 (compressed bytes for gzip), capped by --limit. Ctrl+C (or SIGTERM) stops reading, lets the events in
 flight finish, writes the checkpoint and the summary; a second Ctrl+C, a second or more later, exits at once.
 Standard output carries nothing but the --dry-run requests (use npm run -s, or --output, to keep npm's own lines
-out of a file). Exit status: 0 when every event was read and none was dead-lettered; 1 when some were dead-lettered
-(or not finished); 2 for a usage error or a check before the first event (options, settings, subscriptions, inputs,
-files that cannot be written), or a stop the run cannot go past (such as S3 refusing access); 3 when the inputs hold no event at all (see --allow-empty); 130 when interrupted.`
+out of a file).
+
+Exit status: 0 when every event was read and none was dead-lettered; 1 when some were dead-lettered (or not
+finished); 2 for a usage error, a check before the first event (options, settings, subscriptions, inputs, files
+that cannot be written) or a stop the run cannot go past (such as S3 refusing access); 3 when the inputs hold no
+event at all (see --allow-empty); 130 when interrupted.`
 
 export interface CliOptions {
   inputs: string[]

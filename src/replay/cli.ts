@@ -50,10 +50,10 @@ export function formatSummary(summary: ReplaySummary): string {
     `  retries ${summary.retries}; already settled by an earlier run ${summary.alreadySettled}; other shards ${summary.otherShards}`, // prettier-ignore
     `  ${summary.eventsPerSecond} events/s ${summary.dryRun ? 'written' : 'delivered'} over ${summary.durationSeconds} s; peak RSS ${summary.peakRssMB} MB` // prettier-ignore
   ]
-  if (summary.deadLettered > 0) lines.push(`  dead letters: ${summary.deadLetters}`)
+  if (summary.deadLettered > 0) lines.push(`  dead letters: ${shownPath(summary.deadLetters)}`)
   if (summary.notFinished > 0) lines.push(`  ${summary.notFinished} events read ahead were not settled (not started, or still in flight when the drain timed out); --resume sends them`) // prettier-ignore
   if (summary.stoppedBy) lines.push(`  stopped: ${summary.stoppedBy} Fix it, then run the same command with --resume.`) // prettier-ignore
-  if (summary.interrupted) lines.push(`  interrupted: continue with the same command and --resume (checkpoint ${summary.checkpoint ?? 'none'})`) // prettier-ignore
+  if (summary.interrupted) lines.push(`  interrupted: continue with the same command and --resume (checkpoint ${summary.checkpoint ? shownPath(summary.checkpoint) : 'none'})`) // prettier-ignore
   return lines.join('\n')
 }
 
@@ -107,7 +107,7 @@ function handleSignals(controller: AbortController, drainTimeoutMs: number) {
     }
     // Aborting stops the progress bar first, so that what follows is printed on lines of its own.
     controller.abort()
-    say(`${signal}: reading stopped; letting events in flight finish (up to ${drainTimeoutMs / 1000} s). Press Ctrl+C again to exit at once.`) // prettier-ignore
+    say(`${signal}: reading stopped; letting events in flight finish (up to ${drainTimeoutMs / 1000} s). Ctrl+C again, a second or more from now, exits at once.`) // prettier-ignore
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
