@@ -80,6 +80,7 @@ describe('`npm run validate` on the committed definitions', () => {
     ])
     expect(Object.keys(merged.definition.authentication?.fields ?? {})).toEqual([
       'project',
+      'ignoreQueryUrl',
       'cookieName',
       'cookieDomain',
       'cookiePath'

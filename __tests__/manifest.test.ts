@@ -86,6 +86,7 @@ describe('manifestDefinition', () => {
     expect(Object.keys(definition.actions)).toEqual(['identifyUser', 'trackEvent', 'trackPageView', 'woopraCookie'])
     expect(Object.keys(definition.authentication?.fields ?? {})).toEqual([
       'project',
+      'ignoreQueryUrl',
       'cookieName',
       'cookieDomain',
       'cookiePath'

@@ -133,7 +133,7 @@ describe('POST /<actionKey>', () => {
         event: 'pv',
         cookie: 'anon-1',
         cv_id: 'user-1',
-        ce_url: '/pricing?plan=pro',
+        ce_url: '/pricing',
         ce_uri: 'https://example.com/pricing?plan=pro',
         ce_domain: 'example.com',
         ce_title: 'Pricing',

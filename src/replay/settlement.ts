@@ -2,6 +2,7 @@ import type { DeliveryResult, FailureSummary } from '../delivery'
 import { CheckpointWriter, SourceProgress } from './checkpoint'
 import type { CheckpointState, SettledRecords } from './checkpoint'
 import { DeadLetterFile } from './dead-letters'
+import type { SourceIdentity } from './identity'
 import type { Counts } from './progress'
 
 // Settling: each record read ends delivered, skipped or dead-lettered, and only then counts as settled in the
@@ -25,7 +26,10 @@ export interface ReplaySummary extends ReplayCounts {
    */
   stoppedBy?: string
   complete: boolean
+  /** A dry run: `delivered` counts the requests written, that would be sent (shown as `wouldSend`). */
+  dryRun: boolean
   durationSeconds: number
+  /** Events delivered to Woopra (a dry run: requests written) per second of the run; skipped and dead-lettered not. */
   eventsPerSecond: number
   cpuSeconds: number
   peakRssMB: number
@@ -49,6 +53,7 @@ export interface SettlementOptions {
   previous?: CheckpointState
   deadLetterFile: string
   appendDeadLetters: boolean
+  dryRun: boolean
   /** Called after each record settles (the reader may be waiting for room). */
   onSettled: () => void
 }
@@ -79,8 +84,8 @@ export class Settlement {
   }
 
   /** The progress of a source, from what earlier runs settled of it (`previous`, when there is no checkpoint). */
-  open(key: string, previous?: SettledRecords): SourceProgress {
-    if (this.checkpoint) return this.checkpoint.open(key)
+  open(key: string, previous?: SettledRecords, identity?: SourceIdentity): SourceProgress {
+    if (this.checkpoint) return this.checkpoint.open(key, identity)
     return new SourceProgress(0, key, previous ?? { settled: 0, above: new Set(), done: false })
   }
 
@@ -123,14 +128,25 @@ export class Settlement {
     this.settle({ progress, record })
   }
 
-  /** The source itself failed (unreadable, corrupt gzip, a broken JSON array): one dead letter for the rest of it. */
-  sourceFailed(progress: SourceProgress, source: string, error: unknown) {
+  /**
+   * The source itself failed (unreadable, corrupt gzip, a broken JSON array): one dead letter for the rest of it,
+   * written by one shard only (`owned`: the one the source's name hashes to); the others pass over it.
+   */
+  sourceFailed(progress: SourceProgress, source: string, error: unknown, owned: boolean) {
     const record = progress.lastRead + 1
-    if (progress.settledBefore(record)) {
-      this.counts.alreadySettled++
+    if (!owned || progress.settledBefore(record)) {
+      if (owned) {
+        this.counts.alreadySettled++
+        progress.own++
+      } else {
+        this.counts.otherShards++
+        progress.other++
+      }
+      progress.read(record, false)
       return
     }
     this.counts.read++
+    progress.own++
     const message = `The rest of this source could not be read: ${(error as Error)?.message ?? String(error)}`
     this.deadLetter({ progress, source, record, line: 0 }, { errorClass: sourceErrorClass(error), message, retryable: false }, 1) // prettier-ignore
     this.settleAtOnce(progress, record, 'dead')
@@ -159,14 +175,14 @@ export class Settlement {
     const durationSeconds = (Date.now() - run.startedAt) / 1000
     const cpu = process.cpuUsage(run.cpuAtStart)
     const { counts } = this
-    const settled = counts.delivered + counts.skipped + counts.deadLettered
     return {
       ...counts,
       notFinished: run.notFinished,
       interrupted: run.interrupted,
       complete: run.complete,
       durationSeconds: Math.round(durationSeconds * 10) / 10,
-      eventsPerSecond: durationSeconds > 0 ? Math.round((settled / durationSeconds) * 10) / 10 : 0,
+      dryRun: this.options.dryRun,
+      eventsPerSecond: durationSeconds > 0 ? Math.round((counts.delivered / durationSeconds) * 10) / 10 : 0,
       cpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 100) / 100,
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       ...(this.options.checkpointFile ? { checkpoint: this.options.checkpointFile } : {}),

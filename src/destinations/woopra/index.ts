@@ -21,6 +21,13 @@ const destination: DestinationDefinition<Settings> = {
           'Your Woopra project name: the domain registered in Woopra, for example `example.com`, without `https://` or a path.',
         type: 'string',
         required: true
+      },
+      ignoreQueryUrl: {
+        label: 'Ignore Query In URLs',
+        description:
+          "Page views send the page's path without its query string as `ce_url`, as Woopra's browser tracker does with `ignore_query_url`, the default of Woopra Web (Actions). Set it as in Woopra Web (Actions) or your Woopra snippet, so that a page is one URL in Woopra's reports. The full URL is always sent as `ce_uri`.",
+        type: 'boolean',
+        default: true
       }
     },
     // Woopra's tracking API has no credential and nothing to read, so the project is checked for its shape only.

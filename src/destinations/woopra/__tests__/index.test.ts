@@ -192,7 +192,7 @@ describe('Woopra (Actions)', () => {
           event: 'pv',
           cookie: 'anon-7',
           cv_id: 'user-42',
-          ce_url: '/pricing?plan=pro',
+          ce_url: '/pricing',
           ce_uri: 'https://example.com/pricing?plan=pro',
           ce_domain: 'example.com',
           ce_title: 'Docs Pricing',
