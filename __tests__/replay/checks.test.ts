@@ -41,7 +41,7 @@ describe('checks before the first event', () => {
   it('names an unknown key of the settings file', () => {
     const file = path.join(tempDir(), 'settings.json')
     writeFileSync(file, JSON.stringify({ projet: 'example.com' }))
-    expect(parse(['--settings', file, 'e.jsonl'])).toThrow(/^--settings: .*settings.json has an unknown setting "projet"\. Did you mean "project"\? The settings are: project\.$/) // prettier-ignore
+    expect(parse(['--settings', file, 'e.jsonl'])).toThrow(/^--settings: .*settings.json has an unknown setting "projet"\. Did you mean "project"\? The settings are: project, ignoreQueryUrl\.$/) // prettier-ignore
     writeFileSync(file, JSON.stringify({ project: 'example.com' }))
     expect(parse(['--settings', file, 'e.jsonl'])()).toMatchObject({ settings: { project: 'example.com' } })
   })
