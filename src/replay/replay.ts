@@ -17,6 +17,7 @@ import { Progress } from './progress'
 import type { Counts } from './progress'
 import { formatShard, shardOf } from './shard'
 import type { Shard } from './shard'
+import { isSentByTracker } from '../destinations/woopra/sent-by-tracker'
 import { listSources, readRecords, sourceKey } from './sources'
 import type { Source } from './sources'
 import type { RawRecord } from './records'
@@ -59,6 +60,8 @@ export interface ReplayOptions<S> {
 export interface ReplaySummary extends Counts {
   skippedDuplicates: number
   skippedDisabled: number
+  /** Skipped as marked by the Woopra cookie plugin: Woopra's browser tracker sent them (see sent-by-tracker.ts). */
+  skippedSentByTracker: number
   /**
    * Records read ahead but not settled when the run stopped (not started, or still in flight when the drain timed
    * out): not in `read`, not settled in the checkpoint; --resume sends them.
@@ -130,7 +133,7 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     ? sources.reduce((sum, source) => sum + (source.bytes ?? 0), 0)
     : undefined
 
-  const counts: Counts & { skippedDuplicates: number; skippedDisabled: number } = {
+  const counts: Counts & { skippedDuplicates: number; skippedDisabled: number; skippedSentByTracker: number } = {
     read: 0,
     delivered: 0,
     skipped: 0,
@@ -140,7 +143,8 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     otherShards: 0,
     bytesRead: 0,
     skippedDuplicates: 0,
-    skippedDisabled: 0
+    skippedDisabled: 0,
+    skippedSentByTracker: 0
   }
   const shardText = options.shard ? formatShard(options.shard) : undefined
   const checkpoint = options.checkpointFile
@@ -188,8 +192,10 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
   const onResult = (job: Job, result: DeliveryResult) => {
     queuedBytes -= job.bytes
     if (result.outcome === 'delivered') counts.delivered++
-    else if (result.outcome === 'skipped') counts.skipped++
-    else deadLetter(job, result.failure as FailureSummary, result.attempts)
+    else if (result.outcome === 'skipped') {
+      counts.skipped++
+      if (isSentByTracker(job.event)) counts.skippedSentByTracker++
+    } else deadLetter(job, result.failure as FailureSummary, result.attempts)
     settle(job)
   }
 
