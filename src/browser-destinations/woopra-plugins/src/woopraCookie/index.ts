@@ -1,6 +1,7 @@
-import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
+import type { ActionInput, BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
+import { markSender } from './sent-by'
 
 /** The name Woopra's tracker gives its cookie unless configured otherwise. */
 export const DEFAULT_COOKIE_NAME = 'wooTracker'
@@ -38,20 +39,25 @@ function mayAddCookie(integrations: Record<string, unknown> | undefined): boolea
   return integrations?.All !== false || Boolean(woopra)
 }
 
+function addCookie(context: ActionInput<Settings, Payload>['context'], settings: Settings): void {
+  const integrations = context.event.integrations as Record<string, unknown> | undefined
+  if (!mayAddCookie(integrations) || carriesCookie(integrations?.Woopra)) return
+  // Read at event time: the tracker writes the cookie when it starts, which may be after analytics has loaded.
+  const cookie = readCookie(settings.cookieName?.trim() || DEFAULT_COOKIE_NAME)
+  if (cookie) context.updateEvent('integrations.Woopra.cookie', cookie)
+}
+
 const action: BrowserActionDefinition<Settings, {}, Payload> = {
   title: 'Woopra Cookie',
   description:
-    "Adds the visitor's Woopra cookie (written by Woopra's browser tracker) to every event as `integrations.Woopra.cookie`, so that the events the Woopra (Actions) cloud destination sends land on the same Woopra visitor as the tracker's page views.",
+    "Adds the visitor's Woopra cookie (written by Woopra's browser tracker) to every event as `integrations.Woopra.cookie`, so that the events the Woopra (Actions) cloud destination sends land on the same Woopra visitor as the tracker's page views. On a page with Woopra Web (Actions), also writes who sends each event to Woopra (`context.Woopra.sentBy`: `tracker` or `cloud`), so that no event reaches Woopra twice.",
   platform: 'web',
   lifecycleHook: 'enrichment',
   defaultSubscription: 'type = "track" or type = "identify" or type = "group" or type = "page" or type = "alias"',
   fields: {},
-  perform: (_, { context, settings }) => {
-    const integrations = context.event.integrations as Record<string, unknown> | undefined
-    if (!mayAddCookie(integrations) || carriesCookie(integrations?.Woopra)) return
-    // Read at event time: the tracker writes the cookie when it starts, which may be after analytics has loaded.
-    const cookie = readCookie(settings.cookieName?.trim() || DEFAULT_COOKIE_NAME)
-    if (cookie) context.updateEvent('integrations.Woopra.cookie', cookie)
+  perform: async (_, { context, settings }) => {
+    addCookie(context, settings)
+    await markSender(context)
   }
 }
 

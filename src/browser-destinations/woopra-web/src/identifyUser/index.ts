@@ -2,6 +2,7 @@ import type { BrowserActionDefinition } from '@segment/browser-destination-runti
 import type { Settings } from '../generated-types'
 import type { WoopraTracker } from '../woopra-tracker'
 import type { Payload } from './generated-types'
+import { leftToCloud } from '../tracker-coverage'
 import { dateAsEpochMs } from '../dates'
 import { pathOrElse } from '../mappings'
 
@@ -46,7 +47,9 @@ const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
       default: pathOrElse('$.traits.lastName', '$.traits.last_name')
     }
   },
-  perform: (woopra, { payload }) => {
+  perform: (woopra, { payload, context }) => {
+    // The cookie plugin left this event to the cloud destination, which sends it: not twice.
+    if (leftToCloud(context.event)) return
     const visitor: Record<string, unknown> = {}
     for (const [key, value] of Object.entries(payload.traits ?? {})) visitor[key] = dateAsEpochMs(value)
     if (payload.user_id) visitor.id = payload.user_id

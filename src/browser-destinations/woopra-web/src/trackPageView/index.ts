@@ -2,6 +2,7 @@ import type { BrowserActionDefinition } from '@segment/browser-destination-runti
 import type { Settings } from '../generated-types'
 import type { WoopraTracker } from '../woopra-tracker'
 import type { Payload } from './generated-types'
+import { leftToCloud } from '../tracker-coverage'
 import { pathOrElse } from '../mappings'
 
 /** Woopra's own name for a page view, which its page reports are built on. */
@@ -51,7 +52,9 @@ const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
       default: { '@path': '$.properties' }
     }
   },
-  perform: (woopra, { payload }) => {
+  perform: (woopra, { payload, context }) => {
+    // The cookie plugin left this event to the cloud destination, which sends it: not twice.
+    if (leftToCloud(context.event)) return
     const properties: Record<string, unknown> = { ...payload.properties }
     if (payload.page_url) properties.url = payload.page_url
     const title = pageTitle(payload)
