@@ -56,8 +56,9 @@ const action: BrowserActionDefinition<Settings, {}, Payload> = {
   defaultSubscription: 'type = "track" or type = "identify" or type = "group" or type = "page" or type = "alias"',
   fields: {},
   perform: async (_, { context, settings }) => {
-    addCookie(context, settings)
     await markSender(context)
+    // After waiting for Woopra Web's tracker, if any: the first events of a visit then find the cookie it wrote.
+    addCookie(context, settings)
   }
 }
 
