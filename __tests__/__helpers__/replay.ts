@@ -165,7 +165,10 @@ export interface CliRun {
 }
 
 /** `npm run replay`'s command (node itself, as the script runs it) with Woopra redirected to `port`. */
-export function spawnReplay(args: string[], options: { port?: number; cwd?: string; input?: string } = {}): CliRun {
+export function spawnReplay(
+  args: string[],
+  options: { port?: number; cwd?: string; input?: string; env?: Record<string, string> } = {}
+): CliRun {
   const child = spawn(
     process.execPath,
     ['-r', require.resolve('ts-node/register/transpile-only'), '-r', path.join(ROOT, 'bench/redirect-preload.ts'), path.join(ROOT, 'src/replay/cli.ts'), ...args], // prettier-ignore
@@ -175,7 +178,8 @@ export function spawnReplay(args: string[], options: { port?: number; cwd?: stri
         ...process.env,
         TS_NODE_TRANSPILE_ONLY: 'true',
         TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
-        WOOPRA_REDIRECT_PORT: options.port ? String(options.port) : ''
+        WOOPRA_REDIRECT_PORT: options.port ? String(options.port) : '',
+        ...options.env
       },
       stdio: ['pipe', 'pipe', 'pipe']
     }

@@ -97,6 +97,14 @@ function makeDelivery(overrides: Partial<DeliveryOptions<Job>> & Pick<DeliveryOp
 
 const job = (id: string, key = id): Job => ({ id, key })
 
+/** The error the destination throws for Woopra's 429, with the answer's Retry-After attached as delivery reads it. */
+function tooManyRequests(retryAfterSeconds: string) {
+  const error = new IntegrationError('Woopra answered 429 Too Many Requests to /track/ce', 'HTTP', 429)
+  const response = { status: 429, headers: { 'Retry-After': retryAfterSeconds } }
+  Object.defineProperty(error, LAST_RESPONSE, { value: response })
+  return error
+}
+
 describe('Delivery', () => {
   it('runs at most `concurrency` jobs at once and gives each job exactly one result', async () => {
     const control = controlledDeliver()
@@ -211,11 +219,7 @@ describe('Delivery', () => {
       deliver: control.deliver,
       backoff: { baseMs: 100, maxMs: 1000, maxRetryAfterMs: 20_000 }
     })
-    const tooMany = (seconds: string) => {
-      const error = new IntegrationError('Woopra answered 429 Too Many Requests to /track/ce', 'HTTP', 429)
-      Object.defineProperty(error, LAST_RESPONSE, { value: { status: 429, headers: { 'Retry-After': seconds } } })
-      return error
-    }
+    const tooMany = tooManyRequests
     delivery.tryEnqueue(job('a'))
     await settle()
     control.fail('a', tooMany('7'))
@@ -229,6 +233,75 @@ describe('Delivery', () => {
     expect(retries[1]).toMatchObject({ attempt: 2, delayMs: 20_000, failure: { retryAfterMs: 3_600_000 } })
     await clock.advance(20_000)
     expect(control.open.get('a')?.attempt).toBe(3)
+  })
+
+  it('after a 429, starts nothing on any lane until its Retry-After, then paces every lane at the lowered rate', async () => {
+    const control = controlledDeliver()
+    const throttles: unknown[] = []
+    const { delivery, clock } = makeDelivery({
+      deliver: (job, attempt) => {
+        starts.push([job.id, clock.time])
+        return control.deliver(job, attempt)
+      },
+      concurrency: 4,
+      onThrottle: (job, throttle) => throttles.push([job.id, throttle])
+    })
+    const starts: [string, number][] = []
+    delivery.tryEnqueue(job('a1', 'A'))
+    delivery.tryEnqueue(job('b1', 'B'))
+    await clock.advance(500)
+    control.finish('b1')
+    await clock.advance(700)
+    control.fail('a1', tooManyRequests('5'))
+    await settle()
+    // Woopra took 1 request in the last second: the rate drops to 90% of that, at least 1 a second.
+    expect(throttles).toEqual([['a1', { pauseMs: 5000, rate: 1 }]])
+    delivery.tryEnqueue(job('b2', 'B'))
+    delivery.tryEnqueue(job('c1', 'C'))
+    await clock.advance(4999)
+    expect(starts).toEqual([
+      ['a1', 0],
+      ['b1', 0]
+    ])
+    const finishAll = () => [...control.open.keys()].forEach((id) => control.finish(id))
+    await clock.advance(1)
+    finishAll()
+    await clock.advance(1000)
+    finishAll()
+    await clock.advance(1100)
+    // The retry of a1 and the other visitors' events, one a second (grown by 1% a second since the pause ended).
+    expect(starts.slice(2).map(([, at]) => Math.round(at))).toEqual([6200, 7200, 8190])
+    expect(
+      starts
+        .slice(2)
+        .map(([id]) => id)
+        .sort()
+    ).toEqual(['a1', 'b2', 'c1'])
+  })
+
+  it("after a 429 that gives the event up, holds that visitor's next event for the Retry-After too", async () => {
+    const control = controlledDeliver()
+    const starts: [string, number][] = []
+    const { delivery, clock, results } = makeDelivery({
+      deliver: (job, attempt) => {
+        starts.push([job.id, clock.time])
+        return control.deliver(job, attempt)
+      },
+      maxAttempts: 1
+    })
+    delivery.tryEnqueue(job('a1', 'A'))
+    delivery.tryEnqueue(job('a2', 'A'))
+    await settle()
+    control.fail('a1', tooManyRequests('3'))
+    await settle()
+    expect(results.map(([id, result]) => [id, result.outcome])).toEqual([['a1', 'dead']])
+    await clock.advance(2999)
+    expect(starts).toEqual([['a1', 0]])
+    await clock.advance(1)
+    expect(starts).toEqual([
+      ['a1', 0],
+      ['a2', 3000]
+    ])
   })
 
   it('gives up after maxAttempts, and at once on a permanent failure', async () => {

@@ -437,6 +437,15 @@ describe('failures', () => {
     })
   })
 
+  it('names the action of an event that failed without an answer from Woopra (a reset on every attempt)', async () => {
+    const scope = nock(WOOPRA).get('/track/ce').query(true).times(5).replyWithError({ code: 'ECONNRESET' })
+    await running.post('/v1/track', trackEvent())
+    expect(await running.outcomes(1)).toEqual([
+      expect.objectContaining({ msg: 'event failed', type: 'track', action: 'trackEvent', status: 503, attempts: 5 })
+    ])
+    expect(scope.isDone()).toBe(true)
+  })
+
   it('does not retry a 4xx from Woopra', async () => {
     const scope = nock(WOOPRA).get('/track/ce').query(true).reply(400)
     await running.post('/v1/track', trackEvent())

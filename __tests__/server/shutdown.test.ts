@@ -339,7 +339,7 @@ describe('npm start', () => {
         signal: signal === 'SIGKILL' ? 'parent exited' : 'SIGTERM'
       })
     },
-    60000
+    180000
   )
 
   it.each(['SIGTERM', 'SIGINT'] as const)(
@@ -396,7 +396,7 @@ describe('npm start', () => {
       expect(cli.lines[1]).toMatchObject({ signal, inFlight: 1 })
       expect(cli.lines[6]).toMatchObject({ msg: 'stopped', undelivered: 0 })
     },
-    30000
+    180000
   )
 
   it('exits at once, with exit code 1, on a second signal a second or more after the first', async () => {
@@ -429,7 +429,7 @@ describe('npm start', () => {
       'stopped before accepted events were delivered'
     ])
     expect(cli.lines[1]).toMatchObject({ signal: 'SIGTERM', inFlight: 1 })
-  }, 60000)
+  }, 180000)
 
   it('stops gracefully, with exit code 1, on an error nothing caught, logging it without URL queries', async () => {
     const preload = ['-r', './__tests__/__helpers__/throw-after-listening.ts']
@@ -443,11 +443,11 @@ describe('npm start', () => {
       error: 'boom at https://www.woopra.com/track/ce?…'
     })
     expect(cli.lines[2]).toMatchObject({ signal: 'uncaughtException' })
-  }, 60000)
+  }, 180000)
 
   it('refuses to start with a project Woopra cannot have', async () => {
     const cli = startCli([], { WOOPRA_PROJECT: 'https://example.com' })
     await expect(cli.listening).rejects.toThrow('exited with 2')
     expect(cli.lines[0]).toMatchObject({ level: 'error', msg: 'invalid project' })
-  }, 30000)
+  }, 180000)
 })

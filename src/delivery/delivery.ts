@@ -1,5 +1,6 @@
 import { Deque } from './deque'
 import { classifyFailure } from './failure'
+import { RateGovernor } from './rate-governor'
 import type { DeliveryOptions, DeliveryResult, FailureSummary, Timers } from './types'
 
 export const DEFAULT_MAX_ATTEMPTS = 5
@@ -38,7 +39,8 @@ interface Lane<J> {
  *
  * Each key has its own lane; only lanes that are free to run are in the ready list, so a key whose job is running or
  * waiting to be retried holds up its own later jobs and nothing else. A job waiting for its retry holds no
- * concurrency slot. `maxQueued` bounds every accepted job (queued, running, waiting to retry) together.
+ * concurrency slot. `maxQueued` bounds every accepted job (queued, running, waiting to retry) together. Every start
+ * asks the RateGovernor first: a 429 pauses all lanes, and the rate then ramps back up (see rate-governor.ts).
  */
 export class Delivery<J> {
   private readonly lanes = new Map<string, Lane<J>>()
@@ -60,7 +62,7 @@ export class Delivery<J> {
   private cancelling = false
   /** Jobs that will get no result: cancelled before they started, or still running when a drain timed out. */
   private readonly abandoned: J[] = []
-  private nextStartAt = 0
+  private readonly governor: RateGovernor
   private cancelRateTimer?: () => void
 
   constructor(private readonly options: DeliveryOptions<J>) {
@@ -72,6 +74,8 @@ export class Delivery<J> {
     this.maxQueued = options.maxQueued ?? Infinity
     const backoff: DeliveryOptions<J>['backoff'] & object = options.backoff ?? DEFAULT_BACKOFF
     this.backoff = { ...backoff, maxRetryAfterMs: backoff.maxRetryAfterMs ?? Math.max(backoff.maxMs, 60_000) }
+    this.governor =
+      options.governor ?? new RateGovernor({ maxRate: options.rate, maxPauseMs: this.backoff.maxRetryAfterMs })
   }
 
   /** Jobs accepted and not finished: queued, running, or waiting to be retried. */
@@ -196,30 +200,29 @@ export class Delivery<J> {
     this.pump()
   }
 
-  /** Starts ready lanes' next jobs while there are free slots (and, with a rate, while the rate allows). */
+  /** Starts ready lanes' next jobs while there are free slots and the governor allows (rate, pause after a 429). */
   private pump(): void {
     if (this.stopped) return
     while (this.running.size < this.options.concurrency && this.ready.length > 0) {
-      if (this.options.rate !== undefined) {
-        const now = this.timers.now()
-        if (now < this.nextStartAt) {
-          this.cancelRateTimer ??= this.timers.setTimeout(() => {
-            this.cancelRateTimer = undefined
-            this.pump()
-          }, this.nextStartAt - now)
-          return
-        }
-        this.nextStartAt = Math.max(now, this.nextStartAt) + 1000 / this.options.rate
+      const now = this.timers.now()
+      const waitMs = this.governor.delayBeforeStart(now)
+      if (waitMs > 0) {
+        this.cancelRateTimer ??= this.timers.setTimeout(() => {
+          this.cancelRateTimer = undefined
+          this.pump()
+        }, waitMs)
+        return
       }
+      this.governor.started(now)
       const lane = this.ready.shift() as Lane<J>
       const entry = lane.jobs.shift() as Entry<J>
       lane.busy = true
       this.running.add(entry)
-      void this.attempt(lane, entry)
+      void this.attempt(lane, entry, now)
     }
   }
 
-  private async attempt(lane: Lane<J>, entry: Entry<J>): Promise<void> {
+  private async attempt(lane: Lane<J>, entry: Entry<J>, startedAt: number): Promise<void> {
     entry.attempts++
     let result: DeliveryResult
     try {
@@ -231,6 +234,7 @@ export class Delivery<J> {
       result = { outcome: 'dead', attempts: entry.attempts, actions: [], failure }
     }
     if (!this.running.delete(entry)) return // stopped by drain(): reported as unfinished
+    this.tellGovernor(entry, result, startedAt)
     if (result.failure?.retryable && entry.attempts < this.maxAttempts) {
       if (this.cancelling) this.release(lane, entry, undefined)
       else this.scheduleRetry(lane, entry, result.failure)
@@ -238,6 +242,15 @@ export class Delivery<J> {
       this.release(lane, entry, result)
     }
     this.pump()
+  }
+
+  /** Whether Woopra took the attempt or refused it for the project's rate (429), for every lane's next start. */
+  private tellGovernor(entry: Entry<J>, result: DeliveryResult, startedAt: number): void {
+    const now = this.timers.now()
+    if (result.outcome === 'delivered') this.governor.succeeded(now)
+    if (result.failure?.status !== 429) return
+    const throttle = this.governor.throttled(startedAt, now, result.failure.retryAfterMs)
+    this.callSafely(() => this.options.onThrottle?.(entry.job, throttle))
   }
 
   private scheduleRetry(lane: Lane<J>, entry: Entry<J>, failure: FailureSummary): void {

@@ -1,6 +1,6 @@
 import { IntegrationError } from '@segment/actions-core'
 import type { Destination, DestinationDefinition, JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
-import { LAST_RESPONSE } from './failure'
+import { FAILED_ACTION, LAST_RESPONSE } from './failure'
 import type { ResponseLike } from './failure'
 
 /** What actions-core reports for a subscription whose FQL does not match the event. */
@@ -24,7 +24,8 @@ function invalidSubscriptionMessage(results: SubscriptionOutput): string | undef
 /**
  * Sends one event through `destination.onEvent` with `subscriptions`, as Segment's runtime runs a destination:
  * 'delivered' with the actions that ran, or 'skipped' when no subscription matched. Throws the action's error, with
- * the last Woopra response attached for classifyFailure's `Retry-After`.
+ * the last Woopra response and the failing action's key attached for classifyFailure (`Retry-After`, `action`): an
+ * error that no response came with (a timeout, a reset, an invalid payload) still names its action.
  *
  * The destination records every response in `destination.responses` and never forgets them: this empties the list
  * after each event. So one Destination must not serve two events at once (use one per delivery slot, or per event).
@@ -36,6 +37,7 @@ export async function deliverThroughDestination<S>(
   subscriptions: readonly Subscription[]
 ): Promise<{ outcome: 'delivered' | 'skipped'; actions: string[] }> {
   const actions: string[] = []
+  let failedAction: string | undefined
   let results: SubscriptionOutput
   destination.responses.length = 0
   try {
@@ -46,15 +48,22 @@ export async function deliverThroughDestination<S>(
         onComplete: (stats) => {
           const output = stats.output as SubscriptionOutput
           const notSubscribed = Array.isArray(output) && output.length === 1 && output[0]?.output === NOT_SUBSCRIBED
-          if (!notSubscribed) actions.push(stats.action)
+          const failed = Array.isArray(output) && output.some((result) => result !== null && 'error' in result)
+          if (failed) failedAction ??= stats.action
+          else if (!notSubscribed) actions.push(stats.action)
         }
       }
     )
   } catch (error) {
     const last = destination.responses[destination.responses.length - 1]
-    if (last && typeof error === 'object' && error !== null) {
-      const response: ResponseLike = { status: last.status, headers: last.headers }
-      Object.defineProperty(error, LAST_RESPONSE, { value: response, enumerable: false, configurable: true })
+    if (typeof error === 'object' && error !== null) {
+      if (last) {
+        const response: ResponseLike = { status: last.status, headers: last.headers }
+        Object.defineProperty(error, LAST_RESPONSE, { value: response, enumerable: false, configurable: true })
+      }
+      if (failedAction !== undefined) {
+        Object.defineProperty(error, FAILED_ACTION, { value: failedAction, enumerable: false, configurable: true })
+      }
     }
     throw error
   } finally {

@@ -2,6 +2,8 @@ import type { FailureSummary } from './types'
 
 /** Where deliverThroughDestination puts the last Woopra response on the error it throws, for classifyFailure. */
 export const LAST_RESPONSE = Symbol.for('woopra-actions.delivery.lastResponse')
+/** Where deliverThroughDestination puts the key of the action that threw, for classifyFailure. */
+export const FAILED_ACTION = Symbol.for('woopra-actions.delivery.failedAction')
 
 /** What classifyFailure needs of an HTTP response: its status and its headers (a Fetch Headers or a plain object). */
 export interface ResponseLike {
@@ -42,6 +44,7 @@ interface ErrorFields {
   response?: { status?: unknown }
   cause?: unknown
   [LAST_RESPONSE]?: ResponseLike
+  [FAILED_ACTION]?: unknown
 }
 
 /** The status an error stands for, as actions-core reads it (`status`, else `response.status`). */
@@ -116,11 +119,13 @@ export function classifyFailure(error: unknown, lastResponse?: ResponseLike): Fa
       ? parseRetryAfter(headerOf(response, 'retry-after'))
       : undefined
 
+  const action = fields[FAILED_ACTION]
   return {
     errorClass,
     ...(status !== undefined ? { status } : {}),
     message,
     retryable,
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {})
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    ...(typeof action === 'string' ? { action } : {})
   }
 }

@@ -1,3 +1,5 @@
+import type { RateGovernor, Throttle } from './rate-governor'
+
 export type DeliveryOutcome = 'delivered' | 'skipped' | 'dead'
 
 export interface FailureSummary {
@@ -9,6 +11,8 @@ export interface FailureSummary {
   retryable: boolean
   /** The answer's `Retry-After`, in milliseconds from when it was read. */
   retryAfterMs?: number
+  /** The action that failed (its key, e.g. `trackEvent`), when the failure came from one. */
+  action?: string
 }
 
 export interface DeliveryResult {
@@ -35,11 +39,14 @@ export interface DeliveryOptions<J> {
   maxQueued?: number
   /** Tries per job, the first included (default 5). */
   maxAttempts?: number
-  /** Attempts started per second, retries included (default: no limit). */
+  /** Attempts started per second, retries included (default: no limit); after a 429 the governor allows less. */
   rate?: number
+  /** What paces starts and pauses them all after a 429 (default: one of its own, from `rate` and maxRetryAfterMs). */
+  governor?: RateGovernor
   /**
    * Exponential backoff with jitter: before retry n, between half and all of min(maxMs, baseMs × 2^(n-1)). A
-   * `Retry-After` wins when larger, up to maxRetryAfterMs (default: the larger of maxMs and 60 s).
+   * `Retry-After` wins when larger, up to maxRetryAfterMs (default: the larger of maxMs and 60 s), which also bounds
+   * the pause of every lane after a 429.
    */
   backoff?: { baseMs: number; maxMs: number; maxRetryAfterMs?: number }
   /** Per-key order: jobs of one key run one at a time, in enqueue order, retries included. */
@@ -49,6 +56,8 @@ export interface DeliveryOptions<J> {
   /** Exactly once per job, except jobs that drain() returns as unfinished, which get none. */
   onResult?(job: J, result: DeliveryResult): void
   onRetry?(job: J, failure: FailureSummary, attempt: number, delayMs: number): void
+  /** Woopra answered 429 to an attempt of `job`: every start is paused, and (first of an episode) the rate lowered. */
+  onThrottle?(job: J, throttle: Throttle): void
   /** Real time by default. */
   timers?: Timers
   /** Uniform in [0, 1), for the jitter (Math.random by default). */

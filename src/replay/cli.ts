@@ -14,14 +14,16 @@ import { InputError } from './sources'
 
 // `npm run replay`: send a Segment event archive to Woopra through the destination, resumable, in order per visitor.
 
-export const USAGE = `Usage: npm run replay -- [options] <file|folder|->...
+export const USAGE = `Usage: npm run replay -- [options] <file|folder|s3://bucket/prefix|->...
 
 Sends the Segment events of an archive to Woopra through the Woopra (Actions) destination, as Segment's runtime
 would: each event through the destination's subscriptions (its presets unless --subscriptions), in file order per
 visitor, with retries, a dead-letter file for what fails, and a checkpoint to resume from.
 
-Inputs: files, folders (read recursively, in name order, hidden files left out), or - for standard input. Each is
-JSON lines or one JSON array of events, plain or gzipped (told by the content, not the name).
+Inputs: files, folders (read recursively, in name order, hidden files left out), s3://bucket/prefix (the objects
+under the prefix, in key order, streamed; AWS credentials and region from the standard chain: AWS_PROFILE,
+AWS_ACCESS_KEY_ID, AWS_REGION, a role; needs s3:ListBucket and s3:GetObject), or - for standard input. Each is JSON
+lines or one JSON array of events, plain or gzipped (told by the content, not the name).
 
 Options:
   --project <name>          Woopra project, e.g. example.com (WOOPRA_PROJECT); overrides --settings' project
@@ -32,7 +34,10 @@ Options:
   --rate <n>                at most n Woopra requests per second, retries included (default: no limit)
   --max-attempts <n>        tries per event, the first included, before it is dead-lettered (default ${DEFAULT_MAX_ATTEMPTS})
   --backoff <base,max>      retry backoff in ms: exponential from base, at most max, with jitter (default ${DEFAULT_BACKOFF.baseMs},${DEFAULT_BACKOFF.maxMs});
-                            a longer Retry-After from Woopra wins, up to 60 s
+                            a longer Retry-After from Woopra wins, up to --max-retry-after
+  --max-retry-after <s>     the longest a Retry-After may hold the replay (default 60, or the backoff's max if
+                            longer); a 429 pauses every visitor's events, not only its own, until its Retry-After,
+                            then the rate ramps back up from 90% of what Woopra accepted (Woopra limits per project)
   --checkpoint <file>       checkpoint file (default replay-checkpoint.json, or replay-checkpoint.shard-K-of-N.json)
   --resume                  continue from the checkpoint: what it holds as settled is not sent again (without a
                             checkpoint file, starts from the beginning)
@@ -41,6 +46,7 @@ Options:
   --shard <K/N>             send only the visitors whose key hashes to shard K of N (K from 0), e.g. 0/4
   --dry-run                 send nothing: write each Woopra request that would be sent to standard output as a JSON
                             line; no checkpoint; dead letters go to replay-dead-letters.dry-run.jsonl
+  --s3-endpoint <url>       an S3-compatible store (MinIO, Ceph, …) for the s3:// inputs, addressed path-style
   --limit <n>               read at most n events (of this shard), e.g. to try a sample
   --dedupe-window <n>       skip an event whose messageId was among the last n events read, as Segment deduplicates
                             (default 100000; 0 to send every duplicate)
@@ -66,7 +72,7 @@ export interface CliOptions {
   concurrency: number
   rate?: number
   maxAttempts: number
-  backoff: { baseMs: number; maxMs: number }
+  backoff: { baseMs: number; maxMs: number; maxRetryAfterMs?: number }
   checkpointFile?: string
   resume: boolean
   deadLetterFile: string
@@ -76,6 +82,7 @@ export interface CliOptions {
   dedupeWindow: number
   drainTimeoutMs: number
   progressIntervalMs: number
+  s3Endpoint?: string
 }
 
 function positiveInteger(flag: string, value: string, min = 1): number {
@@ -92,6 +99,19 @@ function positiveNumber(flag: string, value: string): number {
     throw new UsageError(`${flag} takes a number above 0, not "${value}".`)
   }
   return number
+}
+
+function httpUrl(flag: string, value: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol)) {
+    throw new UsageError(`${flag} takes an http(s) URL, e.g. https://minio.example.com:9000, not "${value}".`)
+  }
+  return value
 }
 
 function readJson(flag: string, file: string): unknown {
@@ -159,6 +179,7 @@ export function parseCli<S>(
         rate: { type: 'string' },
         'max-attempts': { type: 'string' },
         backoff: { type: 'string' },
+        'max-retry-after': { type: 'string' },
         checkpoint: { type: 'string' },
         resume: { type: 'boolean' },
         'dead-letters': { type: 'string' },
@@ -168,6 +189,7 @@ export function parseCli<S>(
         'dedupe-window': { type: 'string' },
         'drain-timeout': { type: 'string' },
         'progress-interval': { type: 'string' },
+        's3-endpoint': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
     }))
@@ -201,11 +223,15 @@ export function parseCli<S>(
   const dryRun = values['dry-run'] === true
   if (dryRun && values.resume) throw new UsageError('--dry-run writes no checkpoint, so it cannot --resume.')
 
-  let backoff = DEFAULT_BACKOFF
+  let backoff: CliOptions['backoff'] = DEFAULT_BACKOFF
   if (values.backoff !== undefined) {
     const [base, max] = values.backoff.split(',')
     backoff = { baseMs: positiveInteger('--backoff', base ?? '', 0), maxMs: positiveInteger('--backoff', max ?? base ?? '', 0) } // prettier-ignore
     if (backoff.maxMs < backoff.baseMs) throw new UsageError('--backoff: the maximum must not be below the base.')
+  }
+  if (values['max-retry-after'] !== undefined) {
+    const maxRetryAfterMs = Math.round(positiveNumber('--max-retry-after', values['max-retry-after']) * 1000)
+    backoff = { ...backoff, maxRetryAfterMs }
   }
 
   return {
@@ -227,6 +253,7 @@ export function parseCli<S>(
     limit: values.limit !== undefined ? positiveInteger('--limit', values.limit) : undefined,
     dedupeWindow: values['dedupe-window'] !== undefined ? positiveInteger('--dedupe-window', values['dedupe-window'], 0) : 100_000, // prettier-ignore
     drainTimeoutMs: (values['drain-timeout'] !== undefined ? positiveNumber('--drain-timeout', values['drain-timeout']) : 30) * 1000, // prettier-ignore
+    s3Endpoint: values['s3-endpoint'] !== undefined ? httpUrl('--s3-endpoint', values['s3-endpoint']) : undefined,
     progressIntervalMs: (values['progress-interval'] !== undefined ? positiveNumber('--progress-interval', values['progress-interval']) : 5) * 1000 // prettier-ignore
   }
 }
@@ -234,6 +261,7 @@ export function parseCli<S>(
 /** Exit status of a finished run. */
 export function exitCode(summary: ReplaySummary): number {
   if (summary.interrupted) return 130
+  if (summary.stoppedBy) return 2
   return summary.deadLettered > 0 || summary.notFinished > 0 ? 1 : 0
 }
 
@@ -246,6 +274,7 @@ export function formatSummary(summary: ReplaySummary): string {
   ]
   if (summary.deadLettered > 0) lines.push(`  dead letters: ${summary.deadLetters}`)
   if (summary.notFinished > 0) lines.push(`  ${summary.notFinished} events read ahead were not settled (not started, or still in flight when the drain timed out); --resume sends them`) // prettier-ignore
+  if (summary.stoppedBy) lines.push(`  stopped: ${summary.stoppedBy} Fix it, then run the same command with --resume.`) // prettier-ignore
   if (summary.interrupted) lines.push(`  interrupted: continue with the same command and --resume (checkpoint ${summary.checkpoint ?? 'none'})`) // prettier-ignore
   return lines.join('\n')
 }
@@ -324,6 +353,7 @@ async function main(): Promise<number> {
       signal: controller.signal
     })
     if (process.stderr.isTTY) process.stderr.write(`${formatSummary(summary)}\n`)
+    if (summary.stoppedBy) process.stderr.write(`${summary.stoppedBy}\n`)
     process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg: 'summary', ...summary })}\n`)
     return exitCode(summary)
   } catch (error) {

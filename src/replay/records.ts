@@ -90,103 +90,109 @@ export async function* jsonArrayElements(
   maxBytes = MAX_RECORD_BYTES
 ): AsyncGenerator<RawRecord> {
   const decoder = new StringDecoder('utf8')
-  let state: 'before' | 'element' | 'after' = 'before'
-  let depth = 0
-  let inString = false
-  let escaped = false
-  let current = ''
-  let currentBytes = 0
-  let oversized = false
-  let started = false
-  let line = 1
-  let startLine = 1
-  let record = 0
+  const splitter = new ArraySplitter(maxBytes)
+  for await (const chunk of chunks) yield* splitter.feed(decoder.write(chunk))
+  yield* splitter.end()
+}
 
-  const take = (): RawRecord | undefined => {
-    const text = current.trim()
-    const wasOversized = oversized
-    current = ''
-    currentBytes = 0
-    oversized = false
-    started = false
-    if (!wasOversized && text === '') return undefined
-    record++
-    return wasOversized
-      ? {
-          record,
-          line: startLine,
-          problem: `The element is longer than ${maxBytes} bytes.`,
-          problemClass: 'RecordTooLarge' as const
-        }
-      : { record, line: startLine, text }
-  }
+/** The state of cutting one JSON array into its elements' texts, fed text as it comes. */
+class ArraySplitter {
+  private state: 'before' | 'element' | 'after' = 'before'
+  private depth = 0
+  private inString = false
+  private escaped = false
+  private current = ''
+  private currentBytes = 0
+  private oversized = false
+  private started = false
+  private line = 1
+  private startLine = 1
+  private record = 0
+  /** Where the text of the current element begins in the text being fed. */
+  private segmentStart = 0
 
-  for await (const chunk of chunks) {
-    const text = decoder.write(chunk)
-    let segmentStart = 0
+  constructor(private readonly maxBytes: number) {}
+
+  *feed(text: string): Generator<RawRecord> {
+    this.segmentStart = 0
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i)
-      if (c === 10) line++
-      if (state === 'before') {
-        if (c === 0x5b /* [ */) {
-          state = 'element'
-          segmentStart = i + 1
-        } else if (!isWhitespace(c) && !(c === 0xfeff && i === 0)) {
-          throw new ArrayFormatError(`Expected a JSON array to start with "[" on line ${line}.`)
-        }
-        continue
-      }
-      if (state === 'after') {
-        if (!isWhitespace(c)) throw new ArrayFormatError(`Unexpected text after the end of the JSON array, line ${line}.`) // prettier-ignore
-        continue
-      }
-      if (!started && !isWhitespace(c)) {
-        started = true
-        startLine = line
-      }
-      if (inString) {
-        if (escaped) escaped = false
-        else if (c === 0x5c /* \ */) escaped = true
-        else if (c === 0x22 /* " */) inString = false
-        continue
-      }
-      if (c === 0x22) inString = true
-      else if (c === 0x7b || c === 0x5b) depth++
-      else if (c === 0x7d || c === 0x5d) {
-        if (depth > 0) depth--
-        else {
-          // The closing bracket of the array itself.
-          append(text.slice(segmentStart, i))
-          const last = take()
-          if (last) yield last
-          state = 'after'
-          continue
-        }
-      } else if (c === 0x2c /* , */ && depth === 0) {
-        append(text.slice(segmentStart, i))
-        const element = take()
+      if (c === 10) this.line++
+      if (this.state === 'before') this.beforeArray(c, i)
+      else if (this.state === 'after') {
+        if (!isWhitespace(c)) throw new ArrayFormatError(`Unexpected text after the end of the JSON array, line ${this.line}.`) // prettier-ignore
+      } else {
+        const element = this.inElement(text, c, i)
         if (element) yield element
-        segmentStart = i + 1
       }
     }
-    if (state === 'element') append(text.slice(segmentStart))
+    if (this.state === 'element') this.append(text.slice(this.segmentStart))
   }
-  if (state === 'before') return
-  if (state === 'element') {
-    if (current.trim() !== '' || oversized) {
-      const element = take()
+
+  /** At the end of the text: an array not closed is an error, after its cut last element. */
+  *end(): Generator<RawRecord> {
+    if (this.state !== 'element') return
+    if (this.current.trim() !== '' || this.oversized) {
+      const element = this.take()
       if (element) yield { record: element.record, line: element.line, problem: 'The JSON array ends in the middle of this element.', problemClass: 'RecordCut' } // prettier-ignore
     }
     throw new ArrayFormatError('The JSON array is not closed: the file ends before its "]".')
   }
 
-  function append(segment: string) {
-    if (oversized || segment === '') return
-    currentBytes += segment.length
-    if (currentBytes > maxBytes) {
-      oversized = true
-      current = ''
-    } else current += segment
+  private beforeArray(c: number, i: number) {
+    if (c === 0x5b /* [ */) {
+      this.state = 'element'
+      this.segmentStart = i + 1
+    } else if (!isWhitespace(c) && !(c === 0xfeff && i === 0)) {
+      throw new ArrayFormatError(`Expected a JSON array to start with "[" on line ${this.line}.`)
+    }
+  }
+
+  /** One character inside the array: the element it ends (at a comma or the closing bracket), if any. */
+  private inElement(text: string, c: number, i: number): RawRecord | undefined {
+    if (!this.started && !isWhitespace(c)) {
+      this.started = true
+      this.startLine = this.line
+    }
+    if (this.inString) {
+      if (this.escaped) this.escaped = false
+      else if (c === 0x5c /* \ */) this.escaped = true
+      else if (c === 0x22 /* " */) this.inString = false
+      return undefined
+    }
+    if (c === 0x22) this.inString = true
+    else if (c === 0x7b || c === 0x5b) this.depth++
+    else if ((c === 0x7d || c === 0x5d) && this.depth > 0) this.depth--
+    else if (c === 0x7d || c === 0x5d || (c === 0x2c /* , */ && this.depth === 0)) {
+      // A comma between elements, or the closing bracket of the array itself.
+      this.append(text.slice(this.segmentStart, i))
+      if (c === 0x2c) this.segmentStart = i + 1
+      else this.state = 'after'
+      return this.take()
+    }
+    return undefined
+  }
+
+  private take(): RawRecord | undefined {
+    const text = this.current.trim()
+    const wasOversized = this.oversized
+    this.current = ''
+    this.currentBytes = 0
+    this.oversized = false
+    this.started = false
+    if (!wasOversized && text === '') return undefined
+    this.record++
+    if (!wasOversized) return { record: this.record, line: this.startLine, text }
+    return { record: this.record, line: this.startLine, problem: `The element is longer than ${this.maxBytes} bytes.`, problemClass: 'RecordTooLarge' } // prettier-ignore
+  }
+
+  private append(segment: string) {
+    if (this.oversized || segment === '') return
+    this.currentBytes += segment.length
+    if (this.currentBytes > this.maxBytes) {
+      this.oversized = true
+      this.current = ''
+    } else this.current += segment
   }
 }
 

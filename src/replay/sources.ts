@@ -2,19 +2,29 @@ import { createReadStream, promises as fs } from 'fs'
 import path from 'path'
 import { createGunzip } from 'zlib'
 import type { Readable } from 'stream'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { jsonArrayElements, jsonLines } from './records'
 import type { RawRecord } from './records'
+import { createS3Client, isS3Url, listS3Objects, s3ObjectStream, S3AccessError, s3Url } from './s3-source'
+import type { S3Object, S3Options } from './s3-source'
 
-// Where events come from: files, folders (recursively, in name order) and standard input; plain or gzipped (told by
-// the content, not the name); JSON lines or one JSON array (told by the first character).
+// Where events come from: files, folders (recursively, in name order), S3 prefixes (in key order) and standard input;
+// plain or gzipped (told by the content, not the name); JSON lines or one JSON array (told by the first character).
 
 export const STDIN = '-'
 
 export interface Source {
-  /** The path as given or found (its absolute form keys the checkpoint), or '-' for standard input. */
+  /** The path as given or found (its absolute form keys the checkpoint), s3://bucket/key, or '-' for standard input. */
   name: string
   /** Size on disk (compressed size for gzip), when known. */
   bytes?: number
+  /**
+   * The name shards agree on, whatever the machine: the path under the folder given (the file's own name when given
+   * itself), or the S3 key.
+   */
+  shardName: string
+  /** Set for an object of an S3 input. */
+  s3?: { client: S3Client; object: S3Object; options: S3Options }
 }
 
 /** Thrown for an input that does not exist or cannot be listed. */
@@ -40,10 +50,13 @@ export function isReplayOutput(file: string): boolean {
  */
 export async function listSources(
   inputs: readonly string[],
-  exclude: ReadonlySet<string> = new Set()
+  exclude: ReadonlySet<string> = new Set(),
+  s3Options: S3Options = {}
 ): Promise<Source[]> {
   // prettier-ignore
   const sources: Source[] = []
+  let client: S3Client | undefined
+  let root = ''
   const walk = async (file: string, given: boolean): Promise<void> => {
     let stat
     try {
@@ -61,12 +74,26 @@ export async function listSources(
     ) {
       return
     } else if (stat.isFile() || given) {
-      sources.push({ name: file, bytes: stat.isFile() ? stat.size : undefined })
+      const shardName = given ? path.basename(file) : path.relative(root, file).split(path.sep).join('/')
+      sources.push({ name: file, bytes: stat.isFile() ? stat.size : undefined, shardName })
     }
   }
   for (const input of inputs) {
-    if (input === STDIN) sources.push({ name: STDIN })
-    else await walk(input, true)
+    if (input === STDIN) sources.push({ name: STDIN, shardName: STDIN })
+    else if (isS3Url(input)) {
+      client ??= createS3Client(s3Options)
+      const objects = await listS3Objects(client, input).catch((error: S3AccessError) => {
+        throw new InputError(error.message)
+      })
+      for (const object of objects) {
+        if (isReplayOutput(object.key)) continue
+        const s3 = { client, object, options: s3Options }
+        sources.push({ name: s3Url(object.bucket, object.key), bytes: object.size, shardName: object.key, s3 })
+      }
+    } else {
+      root = input
+      await walk(input, true)
+    }
   }
   // A file named twice (given, and inside a given folder) is read once.
   const seen = new Set<string>()
@@ -78,9 +105,15 @@ export async function listSources(
   })
 }
 
-/** The checkpoint's name for a source: its absolute path, or '-'. */
+/** The checkpoint's name for a source: its absolute path, s3://bucket/key, or '-'. */
 export function sourceKey(source: Source): string {
-  return source.name === STDIN ? STDIN : path.resolve(source.name)
+  return source.name === STDIN || source.s3 ? source.name : path.resolve(source.name)
+}
+
+/** The raw bytes of a source. */
+function openSource(source: Source, stdin: Readable): AsyncIterable<Buffer | string> & { destroy(): void } {
+  if (source.s3) return s3ObjectStream(source.s3.client, source.s3.object, source.s3.options)
+  return source.name === STDIN ? stdin : createReadStream(source.name, { highWaterMark: 256 * 1024 })
 }
 
 /**
@@ -93,7 +126,7 @@ export async function* readRecords(
   onBytes: (bytes: number) => void,
   stdin: Readable = process.stdin
 ): AsyncGenerator<RawRecord> {
-  const raw: Readable = source.name === STDIN ? stdin : createReadStream(source.name, { highWaterMark: 256 * 1024 })
+  const raw = openSource(source, stdin)
   const counted = countBytes(raw, onBytes)
   const first = await counted.next()
   if (first.done) return
@@ -115,9 +148,12 @@ export async function* readRecords(
   }
 }
 
-async function* countBytes(stream: Readable, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
+async function* countBytes(
+  stream: AsyncIterable<Buffer | string>,
+  onBytes: (bytes: number) => void
+): AsyncGenerator<Buffer> {
   for await (const chunk of stream) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
     onBytes(buffer.length)
     yield buffer
   }

@@ -285,7 +285,7 @@ export class Ingestion<S> {
         level: 'warn',
         msg: 'event failed',
         ...this.fields(job),
-        action: job.lastCall?.action ?? null,
+        action: failure.action ?? job.lastCall?.action ?? null,
         endpoint: job.lastCall?.endpoint,
         ...this.failureFields(job, failure),
         ...timing

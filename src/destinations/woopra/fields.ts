@@ -4,22 +4,43 @@ import type { InputField } from '@segment/actions-core'
 // Each action spreads these into its own fields; only `email` changes its default per action.
 
 /**
+ * The value at `path` as text when it is a string, number or boolean; `''` for anything else (objects, arrays, null,
+ * nothing). `@replace` with a pattern replaced by itself changes no text, and unlike `@if blank` (which compares with
+ * `!= ''`) it never converts an object: an object whose `toString` or `valueOf` key is not a function (legal JSON)
+ * would make that comparison throw a TypeError.
+ */
+function scalarText(path: string) {
+  return { '@replace': { pattern: '_', replacement: '_', ignorecase: false, global: true, value: { '@path': path } } }
+}
+
+/**
  * A default mapping: the value at `path` when the event has one, else the value at `fallbackPath`. `blank` rather than
- * `exists`: `exists` holds for `''`, `false` and `0` too, which would hide the fallback.
+ * `exists`: `exists` holds for `''`, `false` and `0` too, which would hide the fallback. `@if blank` is applied only
+ * once `scalarText` has found a string, number or boolean there; an object or array reads the fallback.
  */
 export function pathOrElse(path: string, fallbackPath: string) {
-  return { '@if': { blank: { '@path': path }, then: { '@path': path }, else: { '@path': fallbackPath } } }
+  const fallback = { '@path': fallbackPath }
+  return {
+    '@if': {
+      blank: scalarText(path),
+      then: { '@if': { blank: { '@path': path }, then: { '@path': path }, else: fallback } },
+      else: fallback
+    }
+  }
 }
 
 /**
  * The default cookie: `integrations.Woopra.cookie` only when it is a non-empty string, else nothing (the Anonymous ID
  * field is the fallback). `@if exists` is not enough: for `integrations: { Woopra: false }` (or `0`) the path's lookup
- * returns `false` itself, which the framework turns into the text "false". The path's `length` is blank for anything
- * but a non-empty string (or array): `false`, `0`, `''`, `true`, numbers and objects have none.
+ * returns `false` itself, which the framework turns into the text "false". `scalarText` leaves strings, numbers and
+ * booleans; of those, the path's `length` is blank for all but a non-empty string (numbers and booleans have none).
  */
 const INTEGRATION_COOKIE = '$.integrations.Woopra.cookie'
 const integrationCookie = {
-  '@if': { blank: { '@path': `${INTEGRATION_COOKIE}.length` }, then: { '@path': INTEGRATION_COOKIE } }
+  '@if': {
+    blank: scalarText(INTEGRATION_COOKIE),
+    then: { '@if': { blank: { '@path': `${INTEGRATION_COOKIE}.length` }, then: { '@path': INTEGRATION_COOKIE } } }
+  }
 }
 
 export const email: InputField = {

@@ -6,7 +6,7 @@ import { browserDestination } from '@segment/browser-destination-runtime/shim'
 import type { Settings } from './generated-types'
 import { applySettings, destinationSettings } from './settings'
 import { defaultMapping } from './mappings'
-import { installStub, TRACKER_SCRIPT_URL, woopraGlobals } from './woopra-tracker'
+import { installStub, TRACKER_SCRIPT_URL, unavailableTracker, woopraGlobals } from './woopra-tracker'
 import { publishCoverage } from './tracker-coverage'
 import type { WoopraTracker } from './woopra-tracker'
 import identifyUser from './identifyUser'
@@ -46,9 +46,17 @@ async function startTracker(settings: Settings, deps: BrowserDestinationDependen
   }
   // As Woopra's snippet: queue the settings on a stub, which w.js replays before it sets up its cookie.
   applySettings(installStub(), settings)
-  await deps.loadScript(TRACKER_SCRIPT_URL)
-  // w.js replaces window.woopra: the stub would queue calls nobody reads, so the actions get the live instance.
-  return trackerStarted(deps)
+  try {
+    await deps.loadScript(TRACKER_SCRIPT_URL)
+    // w.js replaces window.woopra: the stub would queue calls nobody reads, so the actions get the live instance.
+    return await trackerStarted(deps)
+  } catch (error) {
+    // A rejected load would leave each action's load promise rejected with no handler (analytics-next): one page
+    // error per action. Woopra Web fails alone instead, with one warning; the actions then send nothing.
+    const reason = error instanceof Error ? error.message : `Woopra's tracker (${TRACKER_SCRIPT_URL}) failed to load.`
+    console.warn(`Woopra Web (Actions) is off on this page: ${reason}`)
+    return unavailableTracker(reason)
+  }
 }
 
 export const destination: BrowserDestinationDefinition<Settings, WoopraTracker> = {

@@ -25,41 +25,38 @@ export function recordingTracker(cookie?: string): RecordingTracker {
 }
 
 /**
- * What the stand-in w.js does when it runs in the page. Runs as page script text, so it uses nothing from outside: the
- * tracker's method names are given.
+ * The stand-in w.js, as the text of a function of the cookie value and the tracker's method names (it runs as page
+ * script, so it uses nothing from outside). Kept as text rather than a function turned into text: coverage
+ * instrumentation would put its counters into such a function, and they do not exist in the page.
  */
-function startStandInTracker(cookieValue: string, methods: readonly string[]) {
-  type Call = [string, ...unknown[]]
-  type Tracker = Record<string, unknown> & { calls: Call[] }
-  const page = window as unknown as Record<string, unknown>
-  const registry = (page._w || page.__woo) as Record<string, { _e?: Call[] }> | undefined
+const STAND_IN_TRACKER_SOURCE = `(cookieValue, methods) => {
+  const registry = window._w || window.__woo
   if (!registry) return
   for (const name of Object.keys(registry)) {
-    const queue: Call[] = registry[name]?._e ?? []
-    const options: Record<string, unknown> = {}
-    const tracker: Tracker = { loaded: false, calls: [] }
-    const record = (method: string, args: unknown[]) => {
+    const queue = registry[name]?._e ?? []
+    const options = {}
+    const tracker = { loaded: false, calls: [] }
+    const record = (method, args) => {
       tracker.calls.push([method, ...args])
       if (method === 'config' && typeof args[0] === 'string') options[args[0]] = args[1]
       return tracker
     }
-    for (const method of methods) tracker[method] = (...args: unknown[]) => record(method, args)
-    page[name] = tracker
+    for (const method of methods) tracker[method] = (...args) => record(method, args)
+    window[name] = tracker
     for (const [method, ...args] of queue) if (method === 'config') record(method, args)
     tracker.cookie = cookieValue
-    document.cookie = `${String(options.cookie_name ?? 'wooTracker')}=${cookieValue}; path=${String(
-      options.cookie_path ?? '/'
-    )}`
+    const cookieName = String(options.cookie_name ?? 'wooTracker')
+    document.cookie = cookieName + '=' + cookieValue + '; path=' + String(options.cookie_path ?? '/')
     setTimeout(() => {
       for (const [method, ...args] of queue) if (method !== 'config') record(method, args)
     }, 1)
     tracker.loaded = true
   }
-}
+}`
 
 /** The text of the stand-in w.js, writing the given cookie value. */
 export function standInTrackerScript(cookieValue: string): string {
-  return `(${startStandInTracker.toString()})(${JSON.stringify(cookieValue)}, ${JSON.stringify(TRACKER_METHODS)})`
+  return `(${STAND_IN_TRACKER_SOURCE})(${JSON.stringify(cookieValue)}, ${JSON.stringify(TRACKER_METHODS)})`
 }
 
 /** The tracker now on the page (the stub, the stand-in or a recording tracker). */
@@ -87,8 +84,9 @@ export async function createPlugins(
   settings: Record<string, unknown>,
   subscriptions: Subscription[]
 ): Promise<Plugin[]> {
-  // Runtime 1.6.0 types the settings as JSON and the result as one plugin or several; it always returns a list.
-  return (await woopraWebDestination({ ...settings, subscriptions } as unknown as JSONValue)) as Plugin[]
+  // The factory types its settings as JSON. It always returns a list, but runtime 1.6.0 types the result as one plugin
+  // or several: flat() gives a list under both that version and the monorepo's own, with no cast.
+  return [await woopraWebDestination({ ...settings, subscriptions } as unknown as JSONValue)].flat()
 }
 
 /** A subscription to one action with its default mapping, as Segment makes one of an automatic preset. */

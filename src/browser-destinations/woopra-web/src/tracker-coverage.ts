@@ -64,8 +64,9 @@ async function runs(probe: Probe, event: unknown, ran: WeakSet<object>): Promise
  * loading), so that a call made before analytics loaded is told apart as well as a later one.
  */
 export function publishCoverage(definition: AnyDefinition, settings: unknown, started: Promise<unknown>): void {
+  // Live only with a started tracker: a failed w.js gives the actions a stand-in that sends nothing (`loaded` false).
   const live = started.then(
-    () => true,
+    (tracker) => (tracker as { loaded?: unknown } | undefined)?.loaded === true,
     () => false
   )
   const ran = new WeakSet<object>()

@@ -24,6 +24,8 @@ export const TRACKER_METHODS = [
 export interface WoopraTracker {
   /** Set by w.js once the instance has replaced the stub and replayed its queue. */
   loaded?: boolean
+  /** Only on the stand-in for a tracker that could not start: why (see `unavailableTracker`). */
+  unavailable?: string
   /** The visitor's device identifier, also stored in the `wooTracker` cookie. */
   cookie?: string
   config(key: string, value: unknown): WoopraTracker
@@ -32,8 +34,11 @@ export interface WoopraTracker {
   push(): WoopraTracker
 }
 
+/** The list's type, named so that its element type reads the same under every prettier version. */
+type TrackerMethods = typeof TRACKER_METHODS
+
 /** An object with every tracker method, each recording its call and returning the object, as the tracker chains. */
-export type Recording<T> = T & Record<(typeof TRACKER_METHODS)[number], (...args: unknown[]) => Recording<T>>
+export type Recording<T> = T & Record<TrackerMethods[number], (...args: unknown[]) => Recording<T>>
 
 /** The window globals the snippet and w.js share: w.js creates one tracker per name registered in `__woo` (or `_w`). */
 interface WoopraGlobals {
@@ -76,4 +81,29 @@ export function installStub(): WoopraTracker {
   globals.__woo[INSTANCE_NAME] = tracker
   if (globals._w) globals._w[INSTANCE_NAME] = tracker
   return tracker
+}
+
+/**
+ * What the actions get when w.js could not be loaded or did not start (an ad blocker, a network error): a tracker that
+ * does nothing, so that Woopra Web fails alone, with no error on the page and nothing queued that nobody reads.
+ */
+export function unavailableTracker(reason: string): WoopraTracker {
+  const tracker = { loaded: false, unavailable: reason } as unknown as Record<string, unknown>
+  for (const method of TRACKER_METHODS) tracker[method] = () => tracker
+  return tracker as unknown as WoopraTracker
+}
+
+/** An action's event that Woopra Web could not send, because the tracker could not start. */
+export class TrackerUnavailableError extends Error {
+  name = 'TrackerUnavailableError'
+}
+
+/**
+ * Fails the action when the tracker is the unavailable one. analytics-next records the error on the event's context
+ * (a `plugin Error` log entry naming the action) and goes on: nothing reaches the console or the page.
+ */
+export function requireTracker(tracker: WoopraTracker): void {
+  if (tracker.unavailable !== undefined) {
+    throw new TrackerUnavailableError(`Woopra Web (Actions) sent nothing: ${tracker.unavailable}`)
+  }
 }

@@ -2,26 +2,9 @@ import type { ActionInput, BrowserActionDefinition } from '@segment/browser-dest
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { markSender } from './sent-by'
+import { visitorCookie } from './visitor-cookie'
 
-/** The name Woopra's tracker gives its cookie unless configured otherwise. */
-export const DEFAULT_COOKIE_NAME = 'wooTracker'
-
-/** The value of a cookie of this page, or undefined when it is absent or empty. */
-function readCookie(name: string): string | undefined {
-  for (const entry of document.cookie.split(';')) {
-    const separator = entry.indexOf('=')
-    if (separator < 0 || entry.slice(0, separator).trim() !== name) continue
-    const raw = entry.slice(separator + 1).trim()
-    let value = raw
-    try {
-      value = decodeURIComponent(raw)
-    } catch {
-      // Not percent-encoded text: the cookie is kept as it was written.
-    }
-    if (value !== '') return value
-  }
-  return undefined
-}
+export { DEFAULT_COOKIE_NAME } from './visitor-cookie'
 
 /** Only a non-empty string is a cookie: anything else on the event is replaced by the browser's. */
 function carriesCookie(woopra: unknown): boolean {
@@ -42,22 +25,22 @@ function mayAddCookie(integrations: Record<string, unknown> | undefined): boolea
 function addCookie(context: ActionInput<Settings, Payload>['context'], settings: Settings): void {
   const integrations = context.event.integrations as Record<string, unknown> | undefined
   if (!mayAddCookie(integrations) || carriesCookie(integrations?.Woopra)) return
-  // Read at event time: the tracker writes the cookie when it starts, which may be after analytics has loaded.
-  const cookie = readCookie(settings.cookieName?.trim() || DEFAULT_COOKIE_NAME)
+  // At event time, before the event leaves: the first events of a visit may come before Woopra's tracker starts.
+  const cookie = visitorCookie(settings)
   if (cookie) context.updateEvent('integrations.Woopra.cookie', cookie)
 }
 
 const action: BrowserActionDefinition<Settings, {}, Payload> = {
   title: 'Woopra Cookie',
   description:
-    "Adds the visitor's Woopra cookie (written by Woopra's browser tracker) to every event as `integrations.Woopra.cookie`, so that the events the Woopra (Actions) cloud destination sends land on the same Woopra visitor as the tracker's page views. On a page with Woopra Web (Actions), also writes who sends each event to Woopra (`context.Woopra.sentBy`: `tracker` or `cloud`), so that no event reaches Woopra twice.",
+    "Adds the visitor's Woopra cookie to every event as `integrations.Woopra.cookie`, so that the events the Woopra (Actions) cloud destination sends land on the same Woopra visitor as Woopra's browser tracker. When the browser has no Woopra cookie yet, it writes one the way the tracker does, which the tracker then adopts. On a page with Woopra Web (Actions), it also writes who sends each event to Woopra (`context.Woopra.sentBy`: `tracker` or `cloud`), so that no event reaches Woopra twice.",
   platform: 'web',
   lifecycleHook: 'enrichment',
   defaultSubscription: 'type = "track" or type = "identify" or type = "group" or type = "page" or type = "alias"',
   fields: {},
   perform: async (_, { context, settings }) => {
     await markSender(context)
-    // After waiting for Woopra Web's tracker, if any: the first events of a visit then find the cookie it wrote.
+    // After waiting for Woopra Web's tracker, if any: then the cookie is the one it adopted or wrote.
     addCookie(context, settings)
   }
 }

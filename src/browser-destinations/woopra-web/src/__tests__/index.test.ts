@@ -7,7 +7,8 @@ import { defaultValues } from '@segment/actions-core'
 import { Analytics, Context } from '@segment/analytics-next'
 import type { Plugin } from '@segment/analytics-next'
 import type { Subscription } from '@segment/browser-destination-runtime/types'
-import { destination, TrackerNotStartedError } from '../index'
+import { destination } from '../index'
+import { TrackerUnavailableError } from '../woopra-tracker'
 import { configCalls } from '../settings'
 import { createPlugins, pageTracker, recordingTracker, resetPage, standInTrackerScript } from '../test-utilities'
 
@@ -25,6 +26,31 @@ const trackSubscription: Subscription = {
   mapping: { event_name: { '@path': '$.event' }, properties: { '@path': '$.properties' } }
 }
 
+const pageSubscription: Subscription = {
+  partnerAction: 'trackPageView',
+  name: 'Page Calls',
+  enabled: true,
+  subscribe: 'type = "page"',
+  mapping: defaultValues(destination.actions.trackPageView.fields)
+}
+
+/** What the page's own Woopra snippet leaves before w.js has run: a queueing stub, registered, with one call queued. */
+function pageSnippetStub(): { _e: unknown[][] } {
+  const page = window as unknown as Record<string, unknown>
+  const queue: unknown[][] = []
+  const stub: Record<string, unknown> = { _e: queue }
+  for (const method of ['config', 'track', 'identify', 'push']) {
+    stub[method] = (...args: unknown[]) => {
+      queue.push([method, ...args])
+      return stub
+    }
+  }
+  page.woopra = stub
+  page.__woo = { woopra: stub }
+  ;(stub.track as (name: string) => unknown)('pv')
+  return stub as { _e: unknown[][] }
+}
+
 async function loadedPlugin(settings: Record<string, unknown>): Promise<Plugin> {
   const [plugin] = await createPlugins(settings, [trackSubscription])
   await plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))
@@ -33,6 +59,10 @@ async function loadedPlugin(settings: Record<string, unknown>): Promise<Plugin> 
 
 beforeEach(() => {
   resetPage()
+})
+
+afterEach(() => {
+  jest.restoreAllMocks()
 })
 
 describe('presets', () => {
@@ -103,78 +133,85 @@ describe('initialize', () => {
     expect(stub._e.map(([method]) => method)).toEqual(Array(10).fill('config'))
   })
 
-  it('rejects the load when the script fails to load (blocked or unreachable)', async () => {
+  it('warns once and resolves with a tracker that sends nothing when the script fails to load (blocked)', async () => {
     nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(404, 'blocked')
     // jsdom reports the failed resource on the console, as a browser does.
-    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined)
-    const [plugin] = await createPlugins({ domain: 'example.com' }, [trackSubscription])
-
-    await expect(plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))).rejects.toThrow(
-      'Failed to load https://static.woopra.com/w.js'
-    )
-    expect(plugin.isLoaded()).toBe(false)
-    expect(consoleError).toHaveBeenCalled()
-    consoleError.mockRestore()
-  })
-
-  it('fails only itself when the script is blocked: analytics and its other plugins go on', async () => {
-    nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(404, 'blocked')
-    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined)
-    // analytics-next reports a destination that failed to load with console.warn.
-    let reportFailure: (message: string) => void = () => undefined
-    const failureReported = new Promise<string>((resolve) => (reportFailure = resolve))
-    const consoleWarn = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
-      reportFailure(args.map(String).join(' '))
-    })
-    const [plugin] = await createPlugins({ domain: 'example.com' }, [trackSubscription])
-    const seen: string[] = []
-    const otherPlugin: Plugin = {
-      name: 'Other Enrichment',
-      type: 'enrichment',
-      version: '1.0.0',
-      isLoaded: () => true,
-      load: async () => undefined,
-      track: (ctx) => {
-        seen.push(String(ctx.event.event))
-        return ctx
-      }
-    }
+    jest.spyOn(console, 'error').mockImplementation(() => undefined)
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const plugins = await createPlugins({ domain: 'example.com' }, [trackSubscription, pageSubscription])
     const analytics = new Analytics({ writeKey: 'w_123' })
 
-    await analytics.register(plugin, otherPlugin)
-    const ctx = await analytics.track('Still Tracked')
+    for (const plugin of plugins) await plugin.load(Context.system(), analytics)
 
-    expect(seen).toEqual(['Still Tracked'])
-    expect(ctx.event.event).toBe('Still Tracked')
-    expect(await failureReported).toContain(
-      'Woopra Web (Actions) trackEvent Error: Failed to load https://static.woopra.com/w.js'
+    expect(plugins.map((plugin) => plugin.isLoaded())).toEqual([true, true])
+    expect(warn.mock.calls).toEqual([
+      ['Woopra Web (Actions) is off on this page: Failed to load https://static.woopra.com/w.js']
+    ])
+    const stub = pageTracker()
+    const queued = stub._e?.length
+    // Each action fails alone with an error of its own, which analytics-next records on the event; nothing is queued.
+    const [pagePlugin, trackPlugin] = plugins
+    await expect(trackPlugin.track?.(new Context({ type: 'track', event: 'Signed Up' }))).rejects.toThrow(
+      new TrackerUnavailableError('Woopra Web (Actions) sent nothing: Failed to load https://static.woopra.com/w.js')
     )
-    expect(plugin.isLoaded()).toBe(false)
-    consoleWarn.mockRestore()
-    consoleError.mockRestore()
+    await expect(pagePlugin.page?.(new Context({ type: 'page', name: 'Home' }))).rejects.toThrow(
+      TrackerUnavailableError
+    )
+    expect(stub._e).toHaveLength(queued as number)
+    expect(warn).toHaveBeenCalledTimes(1)
   })
 
-  it('rejects the load when the script loads but Woopra never starts', async () => {
+  it('resolves with a tracker that sends nothing when the script loads but Woopra never starts', async () => {
     const loadScript = jest.fn().mockResolvedValue(document.createElement('script'))
     const { resolveWhen } = jest.requireActual('@segment/browser-destination-runtime/resolve-when')
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined)
     const analytics = new Analytics({ writeKey: 'w_123' })
     // The clock: the deadline is set at 0, and every later look finds it passed.
     const now = jest.spyOn(Date, 'now').mockReturnValueOnce(0).mockReturnValue(60000)
     try {
-      const started = destination.initialize(
+      const tracker = await destination.initialize(
         { settings: { domain: 'example.com' }, analytics },
         { loadScript, resolveWhen }
       )
 
-      await expect(started).rejects.toThrow(TrackerNotStartedError)
-      await expect(started).rejects.toThrow(
-        "Woopra's tracker (https://static.woopra.com/w.js) loaded but did not start."
-      )
+      const reason = "Woopra's tracker (https://static.woopra.com/w.js) loaded but did not start."
+      expect(tracker.unavailable).toBe(reason)
+      expect(tracker.loaded).toBe(false)
+      expect(warn.mock.calls).toEqual([[`Woopra Web (Actions) is off on this page: ${reason}`]])
       expect(loadScript).toHaveBeenCalledWith('https://static.woopra.com/w.js')
       expect(pageTracker()._e?.[0]).toEqual(['config', 'domain', 'example.com'])
     } finally {
       now.mockRestore()
     }
+  })
+
+  it("waits for w.js when the page's own Woopra snippet left a stub, and hands the actions the live tracker", async () => {
+    const pageStub = pageSnippetStub()
+    nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(200, standInTrackerScript(COOKIE))
+    const plugin = await loadedPlugin({ domain: 'example.com' })
+
+    await plugin.track?.(new Context({ type: 'track', event: 'Signed Up', properties: { plan: 'pro' } }))
+
+    const live = pageTracker()
+    expect(live).not.toBe(pageStub)
+    expect(live.loaded).toBe(true)
+    // The settings were replayed to the live tracker, then the event was sent to it.
+    expect(live.calls[0]).toEqual(['config', 'domain', 'example.com'])
+    expect(live.calls.slice(-1)).toEqual([['track', 'Signed Up', { plan: 'pro' }, {}]])
+    expect(pageStub._e.filter(([method]) => method === 'track')).toEqual([['track', 'pv']])
+  })
+
+  it("does not hand the actions the page's stub when w.js is blocked: they send nothing rather than queue", async () => {
+    const pageStub = pageSnippetStub()
+    nock(SCRIPT_HOST).get(SCRIPT_PATH).reply(404, 'blocked')
+    jest.spyOn(console, 'error').mockImplementation(() => undefined)
+    jest.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const plugin = await loadedPlugin({ domain: 'example.com' })
+
+    await expect(plugin.track?.(new Context({ type: 'track', event: 'Signed Up' }))).rejects.toThrow(
+      TrackerUnavailableError
+    )
+    expect(pageStub._e.filter(([method]) => method === 'track')).toEqual([['track', 'pv']])
   })
 
   it('configures a tracker the page already runs instead of loading a second one', async () => {

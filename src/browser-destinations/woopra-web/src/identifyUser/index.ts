@@ -1,10 +1,11 @@
 import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
 import type { Settings } from '../generated-types'
+import { requireTracker } from '../woopra-tracker'
 import type { WoopraTracker } from '../woopra-tracker'
 import type { Payload } from './generated-types'
 import { leftToCloud } from '../tracker-coverage'
 import { dateAsEpochMs } from '../dates'
-import { pathOrElse } from '../mappings'
+import { asText, pathOrElse } from '../mappings'
 
 const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
   title: 'Identify User',
@@ -50,10 +51,12 @@ const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
   perform: (woopra, { payload, context }) => {
     // The cookie plugin left this event to the cloud destination, which sends it: not twice.
     if (leftToCloud(context.event)) return
+    requireTracker(woopra)
     const visitor: Record<string, unknown> = {}
     for (const [key, value] of Object.entries(payload.traits ?? {})) visitor[key] = dateAsEpochMs(value)
     if (payload.user_id) visitor.id = payload.user_id
-    const name = payload.name || [payload.first_name, payload.last_name].filter(Boolean).join(' ')
+    const name =
+      asText(payload.name) || [asText(payload.first_name), asText(payload.last_name)].filter(Boolean).join(' ')
     if (name) visitor.name = name
     // identify() only stores the properties; push() sends them to Woopra now rather than with the next event.
     woopra.identify(visitor)

@@ -1,5 +1,6 @@
 import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
 import type { Settings } from '../generated-types'
+import { requireTracker } from '../woopra-tracker'
 import type { WoopraTracker } from '../woopra-tracker'
 import type { Payload } from './generated-types'
 import { leftToCloud } from '../tracker-coverage'
@@ -28,6 +29,7 @@ const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
   perform: (woopra, { payload, context }) => {
     // The cookie plugin left this event to the cloud destination, which sends it: not twice.
     if (leftToCloud(context.event)) return
+    requireTracker(woopra)
     // Always an explicit options argument: with two arguments the tracker reads an object as its options, so a
     // property named `timeout`, `callback` or `queue` would change how Woopra tracks instead of being recorded.
     woopra.track(payload.event_name, { ...payload.properties }, {})

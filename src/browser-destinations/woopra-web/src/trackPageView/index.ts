@@ -1,17 +1,20 @@
 import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
 import type { Settings } from '../generated-types'
+import { requireTracker } from '../woopra-tracker'
 import type { WoopraTracker } from '../woopra-tracker'
 import type { Payload } from './generated-types'
 import { leftToCloud } from '../tracker-coverage'
-import { pathOrElse } from '../mappings'
+import { asText, pathOrElse } from '../mappings'
 
 /** Woopra's own name for a page view, which its page reports are built on. */
 export const PAGE_VIEW_EVENT = 'pv'
 
 /** The page title Woopra shows: "category name" as analytics.js names pages, else the document title. */
 export function pageTitle(payload: Pick<Payload, 'page_name' | 'page_category' | 'page_title'>) {
-  if (!payload.page_name) return payload.page_title
-  return payload.page_category ? `${payload.page_category} ${payload.page_name}` : payload.page_name
+  const name = asText(payload.page_name)
+  if (!name) return asText(payload.page_title)
+  const category = asText(payload.page_category)
+  return category ? `${category} ${name}` : name
 }
 
 const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
@@ -55,6 +58,7 @@ const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
   perform: (woopra, { payload, context }) => {
     // The cookie plugin left this event to the cloud destination, which sends it: not twice.
     if (leftToCloud(context.event)) return
+    requireTracker(woopra)
     const properties: Record<string, unknown> = { ...payload.properties }
     if (payload.page_url) properties.url = payload.page_url
     const title = pageTitle(payload)

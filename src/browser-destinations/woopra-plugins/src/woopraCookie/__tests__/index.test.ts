@@ -16,14 +16,23 @@ const subscription = {
   mapping: {}
 }
 
+/**
+ * The plugins the factory builds. It types its settings as JSON. It always returns a list, but runtime 1.6.0 types the
+ * result as one plugin or several: flat() gives a list under both that version and the monorepo's own, with no cast.
+ */
+async function pluginsFor(settings: Record<string, unknown>): Promise<Plugin[]> {
+  return [await woopraPlugins(settings as unknown as JSONValue)].flat()
+}
+
 async function cookiePlugin(settings: Record<string, unknown> = {}): Promise<Plugin> {
-  // Runtime 1.6.0 types the settings as JSON and the result as one plugin or several; it always returns a list.
-  const [plugin] = (await woopraPlugins({
-    ...settings,
-    subscriptions: [subscription]
-  } as unknown as JSONValue)) as Plugin[]
+  const [plugin] = await pluginsFor({ ...settings, subscriptions: [subscription] })
   await plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))
   return plugin
+}
+
+/** A deep copy (jsdom has no structuredClone): the values compared with are plain JSON. */
+function copyOf<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T
 }
 
 function clearCookies() {
@@ -33,9 +42,35 @@ function clearCookies() {
   }
 }
 
+/** Every cookie this page writes, as written (name, value and attributes). */
+function cookieWrites(): string[] {
+  const writes: string[] = []
+  const setter = jest.spyOn(document, 'cookie', 'set')
+  const write = setter.getMockImplementation()
+  setter.mockImplementation(function (this: Document, text: string) {
+    writes.push(text)
+    write?.call(this, text)
+  })
+  return writes
+}
+
+const WOOPRA_ID = /^[0-9A-Za-z]{12}$/
+const DAY_MS = 24 * 60 * 60 * 1000
+
+/** The parts of a cookie as written: its name=value, then each attribute by name. */
+function attributesOf(written: string): Record<string, string> {
+  const [pair, ...attributes] = written.split('; ')
+  return Object.fromEntries([['cookie', pair], ...attributes.map((a) => [a.split('=')[0], a.split('=')[1] ?? ''])])
+}
+
 beforeEach(() => {
   clearCookies()
   delete (window as unknown as Record<string, unknown>).woopra
+  history.replaceState(null, '', '/')
+})
+
+afterEach(() => {
+  jest.restoreAllMocks()
 })
 
 describe('woopraCookie', () => {
@@ -84,12 +119,108 @@ describe('woopraCookie', () => {
   it('runs inside analytics as an enrichment, so the event sent to Segment carries the cookie', async () => {
     document.cookie = `wooTracker=${COOKIE}; path=/`
     const analytics = new Analytics({ writeKey: 'w_123' })
-    const [plugin] = (await woopraPlugins({ subscriptions: [subscription] } as unknown as JSONValue)) as Plugin[]
+    const [plugin] = await pluginsFor({ subscriptions: [subscription] })
     await analytics.register(plugin)
 
     const ctx = await analytics.track('Order Completed', { total: 3 }, { integrations: { Woopra: { timeout: 30 } } })
 
     expect(ctx.event.integrations).toEqual({ Woopra: { timeout: 30, cookie: COOKIE } })
+  })
+
+  it('writes a cookie in Woopra’s format when the browser has none, before the first event leaves, and keeps it', async () => {
+    const plugin = await cookiePlugin()
+    const writes = cookieWrites()
+
+    const first = await plugin.track?.(new Context({ type: 'page', name: 'Home' }))
+    const second = await plugin.track?.(new Context({ type: 'track', event: 'Signed Up' }))
+
+    const id = (first?.event.integrations?.Woopra as { cookie: string }).cookie
+    expect(id).toMatch(WOOPRA_ID)
+    expect(second?.event.integrations).toEqual({ Woopra: { cookie: id } })
+    expect(document.cookie).toBe(`wooTracker=${id}`)
+    // Written once, as w.js writes it on this page: its default domain and path, two years, not secure on http.
+    expect(writes).toHaveLength(1)
+    const { expires, ...attributes } = attributesOf(writes[0])
+    expect(attributes).toEqual({ cookie: `wooTracker=${id}`, path: '/', domain: '.localhost' })
+    expect(Math.abs(Date.parse(expires) - (Date.now() + 730 * DAY_MS))).toBeLessThan(60000)
+  })
+
+  it('gives each new visitor an identifier of their own', async () => {
+    const plugin = await cookiePlugin()
+    const ids = new Set<unknown>()
+    for (let visitor = 0; visitor < 20; visitor++) {
+      clearCookies()
+      const enriched = await plugin.track?.(new Context({ type: 'track', event: 'X' }))
+      ids.add((enriched?.event.integrations?.Woopra as { cookie: string }).cookie)
+    }
+    expect(ids.size).toBe(20)
+  })
+
+  it('never replaces the cookie a returning visitor has', async () => {
+    document.cookie = `wooTracker=${COOKIE}; path=/`
+    const plugin = await cookiePlugin()
+    const writes = cookieWrites()
+
+    const enriched = await plugin.track?.(new Context({ type: 'track', event: 'X' }))
+
+    expect(enriched?.event.integrations).toEqual({ Woopra: { cookie: COOKIE } })
+    expect(writes).toEqual([])
+  })
+
+  it('writes the cookie under the name, domain and path of the settings', async () => {
+    const plugin = await cookiePlugin({ cookieName: 'shopVisitor', cookieDomain: ' localhost ', cookiePath: '/' })
+    const writes = cookieWrites()
+
+    const enriched = await plugin.track?.(new Context({ type: 'track', event: 'X' }))
+
+    const id = (enriched?.event.integrations?.Woopra as { cookie: string }).cookie
+    expect(id).toMatch(WOOPRA_ID)
+    expect(document.cookie).toBe(`shopVisitor=${id}`)
+    expect(writes.map((written) => ({ ...attributesOf(written), expires: '' }))).toEqual([
+      { cookie: `shopVisitor=${id}`, path: '/', domain: 'localhost', expires: '' }
+    ])
+  })
+
+  it('falls back to a cookie of this host alone when the browser refuses the cookie domain', async () => {
+    const plugin = await cookiePlugin({ cookieDomain: '.other-site.com' })
+    const writes = cookieWrites()
+
+    const enriched = await plugin.track?.(new Context({ type: 'track', event: 'X' }))
+
+    const id = (enriched?.event.integrations?.Woopra as { cookie: string }).cookie
+    expect(document.cookie).toBe(`wooTracker=${id}`)
+    expect(writes.map((written) => attributesOf(written).domain)).toEqual(['.other-site.com', undefined])
+  })
+
+  it('adds nothing when the browser keeps no cookie (a path this page is not under)', async () => {
+    const plugin = await cookiePlugin({ cookiePath: '/elsewhere' })
+    const event = { type: 'track' as const, event: 'X', properties: { a: 1 }, integrations: { Amplitude: true } }
+
+    const enriched = await plugin.track?.(new Context(copyOf(event)))
+
+    expect(enriched?.event).toEqual(event)
+    expect(document.cookie).toBe('')
+  })
+
+  it('gives the cookie the identifier of a tracker that already runs without one', async () => {
+    // w.js keeps its identifier in memory when the browser refused its own cookie.
+    ;(window as unknown as Record<string, unknown>).woopra = { loaded: true, cookie: 'Tr4ck3rOwnId' }
+    const plugin = await cookiePlugin()
+
+    const enriched = await plugin.track?.(new Context({ type: 'track', event: 'X' }))
+
+    expect(enriched?.event.integrations).toEqual({ Woopra: { cookie: 'Tr4ck3rOwnId' } })
+    expect(document.cookie).toBe('wooTracker=Tr4ck3rOwnId')
+  })
+
+  it('takes the identifier a cross-domain link carries (__woopraid), as the tracker does', async () => {
+    history.replaceState(null, '', '/landing?utm_source=partner&__woopraid=L1nk3dV1s1t0&x=1#top')
+    const plugin = await cookiePlugin()
+
+    const enriched = await plugin.track?.(new Context({ type: 'page' }))
+
+    expect(enriched?.event.integrations).toEqual({ Woopra: { cookie: 'L1nk3dV1s1t0' } })
+    expect(document.cookie).toBe('wooTracker=L1nk3dV1s1t0')
   })
 
   it('reads the cookie name from the settings', async () => {
@@ -142,19 +273,6 @@ describe('woopraCookie', () => {
     expect(enriched?.event.integrations).toEqual({ Woopra: { cookie: COOKIE } })
   })
 
-  it('passes the event through unchanged when there is no cookie', async () => {
-    const plugin = await cookiePlugin()
-    document.cookie = 'wooTrackerX=nope; path=/'
-    document.cookie = 'wooTracker=; path=/'
-    const event = { type: 'track' as const, event: 'X', properties: { a: 1 }, integrations: { Amplitude: true } }
-
-    const enriched = await plugin.track?.(
-      new Context({ ...event, properties: { a: 1 }, integrations: { Amplitude: true } })
-    )
-
-    expect(enriched?.event).toEqual(event)
-  })
-
   it.each([
     [{ Woopra: false }],
     [{ Woopra: 0 }],
@@ -162,15 +280,17 @@ describe('woopraCookie', () => {
     [{ All: false }],
     [{ All: false, Woopra: null }],
     [{ All: false, Amplitude: true }]
-  ])('does not change where an event goes: %p stays as it is', async (integrations) => {
-    document.cookie = `wooTracker=${COOKIE}; path=/`
+  ])('does not change where an event goes: %p stays as it is, and writes no cookie', async (integrations) => {
+    // A copy taken before: the plugin changes the event's own integrations object in place.
+    const before = copyOf(integrations)
     const plugin = await cookiePlugin()
 
     const enriched = await plugin.track?.(
       new Context({ type: 'track', event: 'X', integrations: integrations as Record<string, boolean> })
     )
 
-    expect(enriched?.event.integrations).toEqual(integrations)
+    expect(enriched?.event.integrations).toEqual(before)
+    expect(document.cookie).toBe('')
   })
 
   it.each([[{ All: false, Woopra: true }], [{ All: false, Woopra: {} }], [{ Woopra: true }], [{ Woopra: 1 }]])(
@@ -179,11 +299,13 @@ describe('woopraCookie', () => {
       document.cookie = `wooTracker=${COOKIE}; path=/`
       const plugin = await cookiePlugin()
 
+      const before = copyOf(integrations)
+
       const enriched = await plugin.track?.(
         new Context({ type: 'track', event: 'X', integrations: integrations as Record<string, boolean> })
       )
 
-      expect(enriched?.event.integrations).toEqual({ ...integrations, Woopra: { cookie: COOKIE } })
+      expect(enriched?.event.integrations).toEqual({ ...before, Woopra: { cookie: COOKIE } })
     }
   )
 })

@@ -66,7 +66,10 @@ describe('identifyUser', () => {
 
     await plugins[0].identify?.(new Context({ type: 'identify', userId: 'user-1', traits }))
 
-    expect(tracker.calls).toEqual([['identify', { ...traits, id: 'user-1', name: 'Ada King' }], ['push']])
+    expect(tracker.calls).toEqual([
+      ['identify', { id: 'user-1', name: 'Ada King', firstName: 'Ada', lastName: 'Lovelace' }],
+      ['push']
+    ])
   })
 
   it('identifies an anonymous visitor by traits alone', async () => {

@@ -1,24 +1,22 @@
-import fs from 'fs'
-import path from 'path'
 import nock from 'nock'
 import { createTestIntegration } from '@segment/actions-core'
 import type { JSONArray, SegmentEvent } from '@segment/actions-core'
-import Destination from '../src/destinations/woopra'
+import Destination from '../../src/destinations/woopra'
+import { readDoc } from '../__helpers__/markdown'
 
-// The README shows one example event per action and the exact Woopra request it produces. This keeps them true: each
-// example event goes through the destination with its presets, and the request must be the one the README shows.
+// docs/cloud-destination.md shows one example event per action and the exact Woopra request it produces. This keeps
+// them true: each example event goes through the destination with its presets, and the request must be the one shown.
 
-interface ReadmeExample {
+interface DocumentedExample {
   actionKey: string
   event: SegmentEvent
   requestLine: string
   userAgent: string
 }
 
-function readmeExamples(): ReadmeExample[] {
-  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8')
-  const sections = readme.split(/^### /m).slice(1)
-  const examples: ReadmeExample[] = []
+function documentedExamples(): DocumentedExample[] {
+  const sections = readDoc('docs/cloud-destination.md').split(/^### /m).slice(1)
+  const examples: DocumentedExample[] = []
   for (const section of sections) {
     const actionKey = /^[^\n]*\(`(\w+)`\)/.exec(section)?.[1]
     const event = /```json\n([\s\S]*?)\n```/.exec(section)?.[1]
@@ -35,17 +33,17 @@ function readmeExamples(): ReadmeExample[] {
   return examples
 }
 
-const examples = readmeExamples()
+const examples = documentedExamples()
 const testDestination = createTestIntegration(Destination)
 const settings = { project: 'example.com', subscriptions: Destination.presets as unknown as JSONArray }
 
-describe('README examples', () => {
+describe('docs/cloud-destination.md examples', () => {
   it('shows one example for each action', () => {
     expect(examples.map((example) => example.actionKey).sort()).toEqual(Object.keys(Destination.actions).sort())
   })
 
   it.each(examples.map((example) => [example.actionKey, example]))(
-    'the %s example event produces exactly the request the README shows',
+    'the %s example event produces exactly the request shown',
     async (_actionKey, example) => {
       nock('https://www.woopra.com').get(/.*/).reply(200, '')
       testDestination.responses = []

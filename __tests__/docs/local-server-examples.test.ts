@@ -1,26 +1,25 @@
-import fs from 'fs'
-import path from 'path'
 import { serverForSuite } from '../__helpers__/actions-server'
 import { keepDryRunOffTheNetwork } from '../__helpers__/dry-run'
+import { readDoc } from '../__helpers__/markdown'
 
-// The README's local-server examples are real: each curl example is sent to a dry-run server, and the log lines the
-// README shows must be the ones the server writes (time, duration and generated message ID aside), redacted as they
+// The examples of docs/local-server.md are real: each curl example is sent to a dry-run server, and the log lines the
+// page shows must be the ones the server writes (time, duration and generated message ID aside), redacted as they
 // are by default. The listening line must list the routes the server serves.
 
 jest.setTimeout(30000)
 
-const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8')
+const page = readDoc('docs/local-server.md')
 
-/** The text of a `### ` or `## ` section, from its heading to the next heading. */
+/** The text of a `## ` or `### ` section, from its heading to the next heading. */
 function section(heading: string): string {
-  const start = readme.indexOf(heading)
+  const start = page.indexOf(heading)
   expect(start).toBeGreaterThanOrEqual(0)
-  const rest = readme.slice(start + heading.length)
+  const rest = page.slice(start + heading.length)
   const end = rest.search(/^#{2,3} /m)
   return end < 0 ? rest : rest.slice(0, end)
 }
 
-/** The JSON lines of a code block, whose lines the README wraps with a leading space. */
+/** The JSON lines of a code block, whose lines the page wraps with a leading space. */
 function logLines(block: string): Record<string, unknown>[] {
   return block
     .replace(/\n /g, '')
@@ -47,8 +46,8 @@ const running = serverForSuite({ settings: { project: 'example.com' }, dryRun: t
 
 keepDryRunOffTheNetwork()
 
-describe('README: local server', () => {
-  it.each(["### Run an action, as with the actions CLI's `serve`", '### Send events as a Segment source would'])(
+describe('docs/local-server.md examples', () => {
+  it.each(["## Run an action, as with the actions CLI's `serve`", '## Send events as a Segment source would'])(
     'the log lines of "%s" are the server’s',
     async (heading) => {
       const { path: route, body, lines } = example(heading)
@@ -61,9 +60,7 @@ describe('README: local server', () => {
   )
 
   it('the listening line lists the routes served', () => {
-    const [listening] = logLines(
-      /prints one JSON line \(wrapped here\):\s*```\n([\s\S]*?)\n```/.exec(readme)?.[1] ?? ''
-    )
+    const [listening] = logLines(/prints one JSON line \(wrapped here\):\s*```\n([\s\S]*?)\n```/.exec(page)?.[1] ?? '')
     expect(listening).toMatchObject({ msg: 'listening', url: 'http://127.0.0.1:3000', routes: running.server.routes })
   })
 })
