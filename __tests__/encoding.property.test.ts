@@ -135,7 +135,8 @@ const userAgent = fc.oneof(
 
 interface PageUrl {
   href: string
-  pathAndQuery: string
+  /** The path alone: Woopra's `url` under the default Ignore Query In URLs. */
+  path: string
   host: string | undefined
 }
 
@@ -156,7 +157,7 @@ const pageUrl: fc.Arbitrary<PageUrl> = fc
     const path = `/${segments.join('/')}`
     const search = query ? `?${query.map(([k, v]) => `${k}=${v}`).join('&')}` : ''
     const href = `${absolute ? `https://${host}` : ''}${path}${search}${hash ? `#${hash}` : ''}`
-    return { href, pathAndQuery: path + search, host: absolute ? host : undefined }
+    return { href, path, host: absolute ? host : undefined }
   })
 
 /** properties.url of a page: absent, null, '' (all three leave context.page.url to be read) or a URL. */
@@ -540,7 +541,7 @@ describe('Woopra wire encoding of random Segment events', () => {
   )
 
   it(
-    'encodes page events: pv with ce_url, ce_uri, ce_domain and ce_title winning over page properties',
+    'encodes page events: pv with ce_url (the path), ce_uri, ce_domain and ce_title winning over page properties',
     async () => {
       const page = fc.record({
         common: commonParts,
@@ -570,7 +571,7 @@ describe('Woopra wire encoding of random Segment events', () => {
           // page_url: properties.url unless it is blank (missing, null or ''), else context.page.url.
           const url = isPageUrl(p.propertiesUrl) ? p.propertiesUrl : p.contextUrl
           if (url) {
-            expected.field('ce_url', url.pathAndQuery)
+            expected.field('ce_url', url.path)
             expected.field('ce_uri', url.href)
             expected.field('ce_domain', url.host)
           }

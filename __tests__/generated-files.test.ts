@@ -4,7 +4,8 @@ import { build } from 'esbuild'
 import { generatedTypeFiles } from '../src/tools/generate-types'
 import { metadataFile } from '../src/tools/generate-metadata'
 import { loadDestination } from '../src/tools/load-destination'
-import { mergeWebIntoCloud, validateDefinition } from '../src/tools/validate-definition'
+import { validateDefinition } from '../src/tools/validate-definition'
+import { mergeWebIntoCloud } from '../src/tools/manifest'
 import { CLOUD_IMPORT_RULES, findEscapingImports, WEB_IMPORT_RULES } from '../src/tools/dropin-imports'
 import { webPackageProblems } from '../src/tools/web-package'
 import { allDestinations } from '../src/tools/destination-dir'
@@ -76,6 +77,13 @@ describe('`npm run validate` on the committed definitions', () => {
       'trackEvent',
       'trackPageView',
       'woopraCookie'
+    ])
+    expect(Object.keys(merged.definition.authentication?.fields ?? {})).toEqual([
+      'project',
+      'ignoreQueryUrl',
+      'cookieName',
+      'cookieDomain',
+      'cookiePath'
     ])
     expect(validateDefinition(merged.definition)).toEqual([])
   })

@@ -39,6 +39,16 @@ describe('npm run validate', () => {
     )
   })
 
+  it('checks the cloud destination given alone merged with the cookie plugin registered under its id', () => {
+    // Its preset of the plugin's action passes only merged, as in the monorepo.
+    const result = validate('src/destinations/woopra')
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+    expect(result.stdout).toBe(
+      "✔ Woopra (Actions) (src/destinations/woopra + src/browser-destinations/woopra-plugins): passes every check of the monorepo's validate commands.\n"
+    )
+  })
+
   it('exits 1 on errors, listing them before the warnings', () => {
     withDestination(
       `module.exports.default = {

@@ -15,6 +15,8 @@ import path from 'path'
 import { createGzip } from 'zlib'
 import { DEFAULT_SEED, generateMix } from './events'
 import { PathProcess } from './path-process'
+import { formatRateLimitTable, runRateLimitPoint } from './replay-rate-limit'
+import type { RateLimitPoint } from './replay-rate-limit'
 import { startSink } from './sink'
 
 // npm run bench -- --replay: `npm run replay` on a generated archive against the local sink, answering at once and
@@ -32,7 +34,11 @@ Points whose full archive would take long run on a prefix of it sized to about -
   --concurrency <l>   comma-separated concurrencies (default 1,8,64)
   --latency <l>       comma-separated sink latencies in ms (default 0,100)
   --seconds <s>       about how long each bounded point runs after its warm-up (default 12)
-  --seed <n>          the events' seed (default ${DEFAULT_SEED})`
+  --seed <n>          the events' seed (default ${DEFAULT_SEED})
+  --rate-limits <l>   the 429 scenario: comma-separated limits N (requests a second) of a local Woopra that answers
+                      429 with Retry-After: 1 beyond them, each replayed for about 40 s at the widest concurrency
+                      and each latency; reports accepted/s ÷ N and the 429s (default 50,200; 0 to skip)
+  --only-429          run the 429 scenario only`
 
 interface ReplayBenchOptions {
   events: number
@@ -41,6 +47,8 @@ interface ReplayBenchOptions {
   latency: number[]
   seconds: number
   seed: number
+  rateLimits: number[]
+  only429: boolean
 }
 
 const ROOT = path.resolve(__dirname, '..')
@@ -64,7 +72,7 @@ function list(value: string): number[] {
 }
 
 export function parseReplayArgs(argv: string[]): ReplayBenchOptions {
-  const options: ReplayBenchOptions = { events: 100_000, small: 20_000, concurrency: [1, 8, 64], latency: [0, 100], seconds: 12, seed: DEFAULT_SEED } // prettier-ignore
+  const options: ReplayBenchOptions = { events: 100_000, small: 20_000, concurrency: [1, 8, 64], latency: [0, 100], seconds: 12, seed: DEFAULT_SEED, rateLimits: [50, 200], only429: false } // prettier-ignore
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=')
     const value = () => inline ?? argv[++i] ?? ''
@@ -74,6 +82,8 @@ export function parseReplayArgs(argv: string[]): ReplayBenchOptions {
     else if (flag === '--latency') options.latency = list(value())
     else if (flag === '--seconds') options.seconds = Number(value())
     else if (flag === '--seed') options.seed = Number(value())
+    else if (flag === '--rate-limits') options.rateLimits = list(value()).filter((limit) => limit > 0)
+    else if (flag === '--only-429') options.only429 = true
     else throw new Error(`Unknown option ${argv[i]} for --replay`)
   }
   return options
@@ -248,11 +258,44 @@ function formatTable(points: Point[]): string {
   return [line(header), `| ${widths.map((w, i) => (i < 2 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`, ...rows.map(line)].join('\n') // prettier-ignore
 }
 
+/**
+ * The 429 scenario: at each latency, a point without a limit (what the replay reaches on this machine now: the bound
+ * with N), then each limit, at the widest concurrency; its table is printed.
+ */
+async function rateLimitScenario(options: ReplayBenchOptions, archive: string): Promise<RateLimitPoint[]> {
+  const points: RateLimitPoint[] = []
+  const concurrency = Math.max(...options.concurrency)
+  if (options.rateLimits.length === 0) return points
+  const run = (limitPerSecond: number, latencyMs: number, events?: number) =>
+    runRateLimitPoint(archive, { limitPerSecond, retryAfterSeconds: 1, latencyMs, concurrency, nodeOptions: REPLAY_NODE_OPTIONS, events }) // prettier-ignore
+  for (const latencyMs of options.latency) {
+    const free = await run(Infinity, latencyMs, Math.max(...options.rateLimits) * 20)
+    points.push(free)
+    console.log(`429 scenario, no limit, latency ${latencyMs} ms: ${free.steadyRatePerSecond}/s after the first 10 s`)
+    for (const limitPerSecond of options.rateLimits) {
+      const point = await run(limitPerSecond, latencyMs)
+      point.boundPerSecond = Math.min(limitPerSecond, free.steadyRatePerSecond)
+      point.steadyRatioToBound = Math.round((point.steadyRatePerSecond / point.boundPerSecond) * 100) / 100
+      points.push(point)
+      console.log(`429 scenario, limit ${limitPerSecond}/s, latency ${latencyMs} ms: ${point.ratePerSecond}/s accepted (${point.ratio.toFixed(2)} of N; ${point.steadyRatio.toFixed(2)} after the first 10 s, ${point.steadyRatioToBound.toFixed(2)} of the bound), ${point.refused} 429s`) // prettier-ignore
+    }
+  }
+  console.log(`\n${formatRateLimitTable(points)}\n`)
+  console.log('ratio = requests Woopra accepted a second ÷ N, over the whole run (first request to last) and after its first 10 s; bound = min(N, the rate reached without a limit at that latency, in this run); 429s and overloads (429s less than 0.5 s apart count as one) as the stand-in counted them.') // prettier-ignore
+  return points
+}
+
 export async function replayBench(argv: string[]) {
   const options = parseReplayArgs(argv)
   const started = Date.now()
   mkdirSync(RESULTS_DIR, { recursive: true })
   const archive = await ensureArchive(options.events, options.seed)
+  if (options.only429) {
+    const rateLimitPoints = await rateLimitScenario(options, archive)
+    const report = { date: new Date().toISOString(), command: `npm run bench -- --replay ${argv.join(' ')}`.trim(), machine: { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg() }, options, rateLimitPoints, rateLimitTable: formatRateLimitTable(rateLimitPoints) } // prettier-ignore
+    writeFileSync(path.join(RESULTS_DIR, 'replay-429.json'), JSON.stringify(report, null, 2) + '\n')
+    return
+  }
   const small = options.small > 0 ? await ensureArchive(options.small, options.seed) : undefined
   console.log(`archives: ${path.relative(ROOT, archive)} (${options.events} events, ${(statSync(archive).size / 1048576).toFixed(1)} MB gzipped)${small ? `, ${path.relative(ROOT, small)} (${options.small} events, ${(statSync(small).size / 1048576).toFixed(1)} MB)` : ''}`) // prettier-ignore
 
@@ -282,6 +325,7 @@ export async function replayBench(argv: string[]) {
 
   const table = formatTable(points)
   console.log(`\n${table}\n`)
+  const rateLimitPoints = await rateLimitScenario(options, archive)
   console.log(
     [
       'events/s: after the warm-up (the first 3000 events, or the first 20% of a shorter run), as path (a) is measured after its own.', // prettier-ignore
@@ -297,6 +341,8 @@ export async function replayBench(argv: string[]) {
     pathA: { cpuUsPerEvent: Math.round(cpuA * 1e6), boundPerSecond: Math.round(1 / cpuA) },
     points,
     table,
+    rateLimitPoints,
+    rateLimitTable: formatRateLimitTable(rateLimitPoints),
     durationS: Math.round((Date.now() - started) / 100) / 10
   }
   writeFileSync(path.join(RESULTS_DIR, 'replay.json'), JSON.stringify(report, null, 2) + '\n')

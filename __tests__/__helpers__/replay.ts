@@ -225,3 +225,44 @@ export async function expectExit(run: CliRun, code: number | null, signal: NodeJ
     throw new Error(`expected exit ${code} ${signal}, got ${exit.code} ${exit.signal}; stderr:\n${run.stderr.slice(-3000)}`) // prettier-ignore
   }
 }
+
+/**
+ * The environment for `npm run replay` with Woopra redirected to `port`: the redirect is preloaded through
+ * NODE_OPTIONS (into npm too, where it does nothing), and nothing else of the test's own npm leaks in.
+ */
+export function npmReplayEnv(port?: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const key of Object.keys(env)) if (/^npm_/i.test(key) || key === 'INIT_CWD') delete env[key]
+  return {
+    ...env,
+    NODE_OPTIONS: `--require ${require.resolve('ts-node/register/transpile-only')} --require ${path.join(ROOT, 'bench/redirect-preload.ts')}`, // prettier-ignore
+    TS_NODE_TRANSPILE_ONLY: 'true',
+    TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
+    WOOPRA_REDIRECT_PORT: port ? String(port) : '',
+    npm_config_update_notifier: 'false',
+    npm_config_fund: 'false'
+  }
+}
+
+/** A word for sh, quoted. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
+}
+
+/** `npm --prefix <package> run -s replay -- …` typed in `cwd`, as a user in another folder would. */
+export function spawnNpmReplay(args: string[], options: { port?: number; cwd: string }): CliRun {
+  const child = spawn('npm', ['--prefix', ROOT, 'run', '-s', 'replay', '--', ...args], {
+    cwd: options.cwd,
+    env: npmReplayEnv(options.port),
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const run: CliRun = {
+    child,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  }
+  child.stdout?.on('data', (chunk: Buffer) => (run.stdout += chunk.toString('utf8')))
+  child.stderr?.on('data', (chunk: Buffer) => (run.stderr += chunk.toString('utf8')))
+  return run
+}

@@ -72,8 +72,17 @@ function get(url: string): Promise<string> {
   })
 }
 
-/** A page that records every request it makes and the bodies it posts to /v1. */
-async function openPage(options: { woopraScript?: (request: HTTPRequest) => Promise<void> } = {}) {
+/**
+ * A page that records every request it makes and the bodies it posts to /v1. `woopraScript` answers Woopra's script
+ * URL, `devRequests` the page's polls of /dev/requests (to hold them back, say); anything else not addressed to the
+ * server is refused.
+ */
+async function openPage(
+  options: {
+    woopraScript?: (request: HTTPRequest) => Promise<void>
+    devRequests?: (request: HTTPRequest) => void
+  } = {}
+) {
   // A fresh profile for each page: no cookie or stored identity from another test.
   const context = await browser.createBrowserContext()
   const page = await context.newPage()
@@ -89,11 +98,12 @@ async function openPage(options: { woopraScript?: (request: HTTPRequest) => Prom
       v1Posts.push({ path: url.pathname, body: JSON.parse(request.postData() ?? '{}') })
     }
   })
-  if (options.woopraScript) {
-    const answerWoopraScript = options.woopraScript
+  const { woopraScript: answerWoopraScript, devRequests: answerDevRequests } = options
+  if (answerWoopraScript || answerDevRequests) {
     await page.setRequestInterception(true)
     page.on('request', (request) => {
-      if (request.url() === WOOPRA_SCRIPT) void answerWoopraScript(request)
+      if (answerWoopraScript && request.url() === WOOPRA_SCRIPT) void answerWoopraScript(request)
+      else if (answerDevRequests && request.url().startsWith(`${base}/dev/requests`)) answerDevRequests(request)
       else if (request.url().startsWith(base)) void request.continue()
       else void request.abort()
     })
@@ -105,12 +115,19 @@ async function woopraCookie(page: Page): Promise<string | undefined> {
   return (await page.cookies()).find((cookie) => cookie.name === 'wooTracker')?.value
 }
 
-async function send(page: Page, kind: 'page' | 'identify' | 'track', json?: unknown): Promise<void> {
+async function send(page: Page, kind: 'page' | 'identify' | 'track', json?: unknown, options?: unknown): Promise<void> {
   if (json !== undefined) {
     await page.$eval(
       `#json-${kind}`,
       (input, text) => ((input as HTMLTextAreaElement).value = text),
       JSON.stringify(json)
+    )
+  }
+  if (options !== undefined) {
+    await page.$eval(
+      `#options-${kind}`,
+      (input, text) => ((input as HTMLTextAreaElement).value = text),
+      JSON.stringify(options)
     )
   }
   const cards = await page.$$eval(`article.event[data-kind="${kind}"]`, (found) => found.length)
@@ -201,7 +218,9 @@ describeInBrowser('the development page in Chromium', () => {
             referrer: '',
             search: '',
             title: 'Docs Pricing',
-            url: `${base}/`,
+            url: '/',
+            uri: `${base}/`,
+            domain: '127.0.0.1',
             plan: 'pro',
             category: 'Docs',
             name: 'Pricing'
@@ -313,6 +332,31 @@ describeInBrowser('the development page in Chromium', () => {
     await page.browserContext().close()
   })
 
+  it('with the cloud only, sends the page view with the same url, uri and domain as the tracker’s', async () => {
+    const { page, problems } = await openPage()
+    await page.goto(`${base}/?setup=cloud`)
+    await page.waitForFunction('window.woopraPage && window.woopraPage.analyticsReady', { timeout: 60000 })
+    const logsBefore = logs.length
+    await send(page, 'page')
+    const [pageView] = await until('the cloud page view', () => {
+      const built = builtRequests(logsBefore)
+      return built.length >= 1 ? built : undefined
+    })
+
+    expect(pageView.pathname).toBe('/track/ce')
+    expect(pageView.searchParams.get('event')).toBe('pv')
+    expect(pageView.searchParams.get('ce_title')).toBe('Docs Pricing')
+    // One page, one URL, as the tracker sends it (its test above): the path without the query (ignoreQueryUrl), the
+    // full URL as uri, the host as domain.
+    expect(pageView.searchParams.get('ce_url')).toBe('/')
+    expect(pageView.searchParams.get('ce_uri')).toBe(`${base}/?setup=cloud`)
+    expect(pageView.searchParams.get('ce_domain')).toBe('127.0.0.1')
+    expect(pageView.searchParams.get('cookie')).toBe(await woopraCookie(page))
+    expect(await page.evaluate('window.woopraStandin')).toBeUndefined()
+    expect(problems).toEqual([])
+    await page.browserContext().close()
+  })
+
   it("loads Woopra's real script URL when switched to it (answered here by the stand-in)", async () => {
     const standin = await get(`${base}/woopra-standin/w.js`)
     const { page, requested, v1Posts, problems } = await openPage({
@@ -368,5 +412,113 @@ describeInBrowser('the development page in Chromium', () => {
     // Woopra Web fails alone: no uncaught error and no unhandled rejection on the page.
     expect(problems).toEqual([])
     await page.browserContext().close()
+  })
+  describe('exactness', () => {
+    it('shows each cloud request once while /dev/requests answers slowly, asking once at a time', async () => {
+      // The page's first poll of /dev/requests is held back until the test lets it through: an answer as slow as
+      // the test likes, with no timing involved.
+      const held: HTTPRequest[] = []
+      let holding = true
+      const { page, problems } = await openPage({
+        devRequests: (request) => (holding ? held.push(request) : void request.continue())
+      })
+      // The set-up where track events go through the cloud destination (page views through the tracker).
+      await page.goto(`${base}/?setup=split`)
+      await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
+      const logsBefore = logs.length
+      await send(page, 'track')
+      await until('the Woopra request for the track event', () => builtRequests(logsBefore).length >= 1)
+
+      // The page's timer keeps asking for polls while the first answer is held: none is sent.
+      const asked = (await page.evaluate('window.woopraPage.polls.asked')) as number
+      await page.waitForFunction((count) => (window as any).woopraPage.polls.asked >= count + 3, {}, asked)
+      expect(held.map((request) => new URL(request.url()).search)).toEqual(['?since=0'])
+      expect(await page.evaluate('window.woopraPage.polls.sent')).toBe(1)
+
+      holding = false
+      for (const request of held) void request.continue()
+      await page.waitForFunction(
+        () => document.querySelectorAll('article.event[data-kind="track"] .cell.cloud .request').length > 0,
+        { timeout: 30000 }
+      )
+      // Two more polls after the card showed its request: none of them adds it again.
+      const sent = (await page.evaluate('window.woopraPage.polls.sent')) as number
+      await page.waitForFunction((count) => (window as any).woopraPage.polls.sent >= count + 2, {}, sent)
+      expect(await page.$$eval('article.event[data-kind="track"] .cell.cloud .request', (found) => found.length)).toBe(
+        1
+      )
+      expect(await page.evaluate('window.woopraPage.events[0].cloudRequests.length')).toBe(1)
+      expect(problems).toEqual([])
+      await page.browserContext().close()
+    })
+
+    it('counts the calls queued on the stub once on the LOAD card, however often w.js replays them', async () => {
+      const { page, problems } = await openPage()
+      await page.goto(`${base}/`)
+      await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
+      const seen = (await page.evaluate(`({
+        queued: window.__woo.woopra._e.length,
+        queuedConfig: window.__woo.woopra._e.filter((call) => call[0] === 'config').length,
+        replays: window.woopraStandin.calls.filter((call) => call.fromQueue).length,
+        note: document.querySelector('article.event[data-kind="load"] .note').textContent
+      })`)) as { queued: number; queuedConfig: number; replays: number; note: string }
+      // w.js replays the queued config calls before it writes the cookie, then the whole queue.
+      expect(seen.queuedConfig).toBeGreaterThan(0)
+      expect(seen.replays).toBe(seen.queued + seen.queuedConfig)
+      expect(seen.note).toContain(`${seen.queued} calls were queued on the snippet's stub.`)
+      expect(seen.note).toContain(`(${seen.replays} replays in all)`)
+      expect(problems).toEqual([])
+      await page.browserContext().close()
+    })
+
+    it('does not show a cookie left from an earlier visit as the tracker’s when w.js failed', async () => {
+      const { page } = await openPage({ woopraScript: (request) => request.abort('blockedbyclient') })
+      await page.setCookie({ name: 'wooTracker', value: 'StaleCookie1', url: base })
+      await page.goto(`${base}/?tracker=real`)
+      await page.waitForFunction("window.woopraPage && window.woopraPage.tracker === 'failed'", { timeout: 60000 })
+      await page.waitForFunction(
+        () => document.getElementById('status-cookie')?.textContent?.includes('StaleCookie1'),
+        { timeout: 30000 }
+      )
+      const pills = await page.evaluate(() =>
+        ['status-tracker', 'status-cookie'].map((id) => {
+          const pill = document.getElementById(id)
+          return { text: pill?.textContent, tone: pill?.className }
+        })
+      )
+      expect(pills).toEqual([
+        { text: "tracker: Woopra's w.js failed to load (blocked or offline)", tone: 'pill bad' },
+        { text: "wooTracker: StaleCookie1 · not the tracker's (w.js failed to load)", tone: 'pill warn' }
+      ])
+      expect(await page.evaluate('window.woopraPage.ready')).toBe(false)
+      await page.browserContext().close()
+    })
+
+    it('sends the options given with an event (integrations, context), and refuses options that are not JSON', async () => {
+      const { page, v1Posts, problems } = await openPage()
+      await page.goto(`${base}/?setup=split`)
+      await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
+      const logsBefore = logs.length
+      const options = { integrations: { Woopra: { cookie: 'FromOptions1' } }, context: { ip: '203.0.113.7' } }
+      await send(page, 'track', undefined, options)
+      await until('the Woopra request for the track event', () => builtRequests(logsBefore).length >= 1)
+
+      expect(v1Posts).toHaveLength(1)
+      // The cookie plugin leaves a cookie the event carries.
+      expect(v1Posts[0].body.integrations.Woopra).toEqual({ cookie: 'FromOptions1' })
+      expect(v1Posts[0].body.context.ip).toBe('203.0.113.7')
+      const [built] = builtRequests(logsBefore)
+      expect(built.searchParams.get('cookie')).toBe('FromOptions1')
+      expect(built.searchParams.get('ip')).toBe('203.0.113.7')
+
+      await page.$eval('#options-track', (input) => ((input as HTMLTextAreaElement).value = '{"integrations":'))
+      await page.click('#send-track')
+      await page.waitForFunction(() => document.getElementById('error-track')?.textContent !== '', { timeout: 30000 })
+      expect(await page.$eval('#error-track', (error) => error.textContent)).toMatch(/^The options are not valid JSON/)
+      expect(await page.$$eval('article.event[data-kind="track"]', (found) => found.length)).toBe(1)
+      expect(v1Posts).toHaveLength(1)
+      expect(problems).toEqual([])
+      await page.browserContext().close()
+    })
   })
 })

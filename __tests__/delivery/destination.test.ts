@@ -74,3 +74,14 @@ describe('deliverThroughDestination', () => {
     expect((error as Error).message).toMatch(/^A subscription is unusable: Invalid subscription/)
   })
 })
+
+describe('presetSubscriptions', () => {
+  it("makes subscriptions of the cloud actions' automatic presets only: the cookie plugin's preset runs in the browser", () => {
+    expect(definition.presets?.map((preset) => preset.partnerAction)).toContain('woopraCookie')
+    expect(subscriptions.map(({ name, partnerAction }) => [name, partnerAction])).toEqual([
+      ['Track Calls', 'trackEvent'],
+      ['Identify Calls', 'identifyUser'],
+      ['Page Calls', 'trackPageView']
+    ])
+  })
+})

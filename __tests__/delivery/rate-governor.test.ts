@@ -25,6 +25,16 @@ describe('RateGovernor', () => {
     expect(startTimes(new RateGovernor({ maxRate: 4, maxPauseMs: 60_000 }), 4, 0)).toEqual([0, 250, 500, 750])
   })
 
+  it('keeps to its schedule when a start comes a little late, without making up for a longer gap', () => {
+    const governor = new RateGovernor({ maxRate: 10, maxPauseMs: 60_000 })
+    governor.started(0)
+    governor.started(103) // 3 ms late: the next is still due at 200
+    expect(governor.delayBeforeStart(190)).toBe(10)
+    governor.started(200)
+    governor.started(900) // idle for 600 ms: the next waits a whole interval
+    expect(governor.delayBeforeStart(900)).toBe(100)
+  })
+
   it('on a 429, holds every start for Retry-After, then allows 90% of the rate Woopra accepted in the last second', () => {
     const governor = new RateGovernor({ maxPauseMs: 60_000 })
     succeed(governor, 30, 0, 500) // older than a second at t = 1600: not counted
@@ -39,7 +49,7 @@ describe('RateGovernor', () => {
     const governor = new RateGovernor({ maxPauseMs: 60_000 })
     governor.started(0)
     succeed(governor, 2, 0, 10)
-    expect(governor.throttled(0, 999, 1000)).toEqual({ pauseMs: 1000 })
+    expect(governor.throttled(0, 999, 1000)).toEqual({ pauseMs: 1000, rate: Infinity })
     expect(startTimes(governor, 3, 1999)).toEqual([1999, 1999, 1999])
     succeed(governor, 20, 1999, 2100)
     expect(governor.throttled(2050, 2100, 1000)).toEqual({ pauseMs: 1000, rate: 18 })

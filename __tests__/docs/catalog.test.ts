@@ -52,9 +52,14 @@ describe.each(blocks.map((block) => [path.basename(block.page), block] as const)
 describe('the catalog tables', () => {
   it('show Woopra (Actions) with the cookie plugin merged in, as the manifest registers it', () => {
     const [cloud, , plugin] = allDestinations()
-    const merged = cloudWithPlugin(loadDestination(cloud.entry), loadDestination(plugin.entry))
+    const [cloudDefinition, pluginDefinition] = [loadDestination(cloud.entry), loadDestination(plugin.entry)]
+    const merged = cloudWithPlugin(cloudDefinition, pluginDefinition)
     expect(Object.keys(merged.actions)).toEqual(['identifyUser', 'trackEvent', 'trackPageView', 'woopraCookie'])
-    expect(Object.keys(merged.authentication.fields)).toEqual(['project', 'cookieName'])
+    expect(Object.keys(merged.authentication?.fields ?? {})).toEqual([
+      ...Object.keys(cloudDefinition.authentication?.fields ?? {}),
+      ...Object.keys(pluginDefinition.settings ?? {})
+    ])
+    expect(merged.authentication?.fields).toHaveProperty('cookieName.label', 'Woopra Cookie Name')
   })
 
   it('escape what would end a table cell, and mark required fields', () => {

@@ -111,3 +111,15 @@ it('calls made outside any request get no cookie; addWoopraCookie adds one to a 
   await running.outcomes(2)
   expect(cookiesByEvent()).toEqual({ 'd outside': null, 'd by hand': 'Dd' })
 })
+
+it('analytics-node announces each call as it is made (dispatch_start), when the plugin takes the request’s cookie', async () => {
+  const offline = new Analytics({ writeKey: 'wk_backend', disable: true })
+  const announced: unknown[] = []
+  ;(offline as unknown as { on(event: string, listener: (ctx: { event: unknown }) => void): void }).on(
+    'dispatch_start',
+    (ctx) => announced.push(ctx.event)
+  )
+  offline.track({ userId: 'user-e', event: 'e announced' })
+  expect(announced).toEqual([expect.objectContaining({ type: 'track', event: 'e announced' })])
+  await offline.closeAndFlush()
+})

@@ -110,8 +110,8 @@ describe('npm run replay', () => {
     writeFileSync(path.join(dir, 'replay-checkpoint.json'), '{"version":1,"sources":{}}\n')
     const cases: [string[], RegExp][] = [
       [['--project', 'https://example.com/x', '--checkpoint', 'other.json', 'e.jsonl'], /^The settings are not valid: .*has a scheme/], // prettier-ignore
-      [['--project', 'example.com', 'e.jsonl'], /replay-checkpoint.json exists from an earlier run: add --resume/],
-      [['--project', 'example.com', '--checkpoint', 'other.json', 'missing.jsonl'], /Cannot read missing.jsonl: ENOENT/]
+      [['--project', 'example.com', 'e.jsonl'], /^replay-checkpoint.json \(.*\/replay-checkpoint.json\) exists from an earlier run: add --resume/], // prettier-ignore
+      [['--project', 'example.com', '--checkpoint', 'other.json', 'missing.jsonl'], /^Cannot read missing.jsonl \(.*\/missing.jsonl\): no such file or folder\.\n$/] // prettier-ignore
     ]
     for (const [args, message] of cases) {
       const run = spawnReplay(args, { cwd: dir })
@@ -196,6 +196,20 @@ describe('npm run replay', () => {
     expect([...woopra.delivered().entries()].sort((a, b) => a[0] - b[0])).toEqual(sent.map((event) => [seqOf(event), 1])) // prettier-ignore
     // The three that hung were sent again: no more than the concurrency.
     expect(woopra.requests.length).toBe(sent.length + 3)
+  })
+
+  it('--resume keeps the dead letters of the earlier run and adds its own', async () => {
+    const woopra = await sink()
+    const dir = tempDir()
+    const events = numberedEvents(12, 3).filter(isSentType)
+    writeJsonLines(path.join(dir, 'e.jsonl'), [events[0], 'first broken line', ...events.slice(1, 5), 'second broken line', ...events.slice(5)]) // prettier-ignore
+    const first = spawnReplay(['--project', 'example.com', '--limit', '3', 'e.jsonl'], { port: woopra.port, cwd: dir })
+    await expectExit(first, 1)
+    const second = spawnReplay(['--project', 'example.com', '--resume', 'e.jsonl'], { port: woopra.port, cwd: dir })
+    await expectExit(second, 1)
+    const letters = readFileSync(path.join(dir, 'replay-dead-letters.jsonl'), 'utf8').trim().split('\n')
+    expect(letters.map((line) => (JSON.parse(line) as { text: string; line: number }).text)).toEqual(['first broken line', 'second broken line']) // prettier-ignore
+    expect(summaryOf(first.stderr).deadLettered + summaryOf(second.stderr).deadLettered).toBe(2)
   })
 
   it('N shards together deliver every event exactly once, each visitor in one shard, each with its own files', async () => {

@@ -8,6 +8,7 @@ import type { DestinationDefinition, SegmentEvent } from '@segment/actions-core'
 import definition from '../../src/destinations/woopra'
 import { presetSubscriptions } from '../../src/delivery'
 import { loadCheckpoint } from '../../src/replay/checkpoint'
+import { RecentIds } from '../../src/replay/recent-ids'
 import { runReplay } from '../../src/replay/replay'
 import type { ReplayOptions, ReplaySummary } from '../../src/replay/replay'
 import { installRedirect } from '../../bench/redirect'
@@ -333,6 +334,21 @@ describe('replay against a local Woopra', () => {
     const { summary, requests } = await replay([path.join(dir, 'events.jsonl')], () => ({ status: 200 }), { dedupeWindow: 0 }) // prettier-ignore
     expect(summary).toMatchObject({ read: 2, delivered: 2, skippedDuplicates: 0 })
     expect(requests.map((request) => request.seq).sort()).toEqual([1, 2])
+  })
+
+  it('the deduplication window forgets the oldest messageId: a repeat further back than the window is sent', async () => {
+    const window = new RecentIds(2)
+    expect(['m1', 'm2', 'm3'].map((id) => window.seen(id))).toEqual([false, false, false])
+    expect(window.size).toBe(2)
+    expect([window.seen('m1'), window.seen('m3')]).toEqual([false, true])
+
+    const dir = tempDir()
+    const tracks = numberedEvents(5, 1).filter(isSentType)
+    const ids = ['m1', 'm2', 'm3', 'm1', 'm3'] // the second m1 three events after the first; the second m3 two after
+    writeJsonLines(path.join(dir, 'events.jsonl'), tracks.slice(0, 5).map((event, index) => ({ ...event, messageId: ids[index] }))) // prettier-ignore
+    const { summary, requests } = await replay([path.join(dir, 'events.jsonl')], () => ({ status: 200 }), { dedupeWindow: 2 }) // prettier-ignore
+    expect(summary).toMatchObject({ read: 5, delivered: 4, skippedDuplicates: 1 })
+    expect(requests.map((request) => request.seq).sort()).toEqual(tracks.slice(0, 4).map(seqOf))
   })
 
   it('sends through the subscriptions given instead of the presets, with their mappings', async () => {

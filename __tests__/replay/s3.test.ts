@@ -143,6 +143,29 @@ describe('npm run replay with s3:// inputs', () => {
     expect(objectGets(finished)).toEqual([])
   })
 
+  it('--resume refuses an object rewritten since (its ETag changed), naming it; --resume-changed takes it', async () => {
+    const { url, keys, events } = await segmentArchive(60)
+    const dir = tempDir()
+    const sink = await woopra()
+    await expectExit(replayS3([url], sink.port, dir), 0)
+    await s3.put(
+      BUCKET,
+      keys[2],
+      gzipSync(
+        events
+          .slice(0, 3)
+          .map((event) => JSON.stringify(event))
+          .join('\n')
+      )
+    )
+    const refused = replayS3(['--resume', url], sink.port, dir)
+    await expectExit(refused, 2)
+    expect(refused.stderr).toMatch(new RegExp(`^--resume: 1 source has changed since replay-checkpoint.json settled records of it, .*\n  s3://${BUCKET}/${keys[2]}: ETag "[0-9a-f]+" → "[0-9a-f]+", size \\d+ → \\d+ bytes\nStart over`)) // prettier-ignore
+    const taken = replayS3(['--resume-changed', url], sink.port, dir)
+    await expectExit(taken, 0)
+    expect(summaryOf(taken.stderr)).toMatchObject({ read: 0, alreadySettled: 60, complete: true })
+  })
+
   it('three shards read the same objects and together deliver every event exactly once', async () => {
     const { url, events, sent } = await segmentArchive(300, 40)
     const dir = tempDir()

@@ -446,6 +446,46 @@ describe('failures', () => {
     expect(scope.isDone()).toBe(true)
   })
 
+  it("pauses every visitor's delivery after a 429 until its Retry-After, as the replay does", async () => {
+    // A server of its own: the pause and the rate it learns would hold up the suite's other tests.
+    const limited = await startServer({ settings: SETTINGS, delivery: QUICK_RETRIES })
+    const arrivals: { userId: string | null; at: number; status: number }[] = []
+    nock(WOOPRA)
+      .persist()
+      .get('/track/ce')
+      .query(true)
+      .reply((uri) => {
+        const status = arrivals.length === 0 ? 429 : 200
+        arrivals.push({ userId: new URL(uri, WOOPRA).searchParams.get('cv_id'), at: Date.now(), status })
+        return [status, '', status === 429 ? { 'Retry-After': '1' } : {}]
+      })
+    try {
+      await limited.post('/v1/track', trackEvent({ userId: 'user-a', messageId: 'a' }))
+      await limited.logged((entry) => entry.msg === 'event retry')
+      // Another visitor's event, accepted during the pause: it waits for the Retry-After too.
+      await limited.post('/v1/track', trackEvent({ userId: 'user-b', messageId: 'b' }))
+      await limited.outcomes(2)
+      expect(arrivals.map(({ userId, status }) => [userId, status])).toEqual([
+        ['user-a', 429],
+        expect.arrayContaining([expect.any(String), 200]),
+        expect.arrayContaining([expect.any(String), 200])
+      ])
+      const refusedAt = arrivals[0].at
+      for (const later of arrivals.slice(1)) expect(later.at - refusedAt).toBeGreaterThanOrEqual(950)
+      expect(limited.logs.find((entry) => entry.msg === 'woopra rate limit')).toEqual({
+        level: 'warn',
+        msg: 'woopra rate limit',
+        messageId: 'a',
+        pauseMs: 1000,
+        // In the first second of sending, a 429 pauses but does not yet lower the rate (here: none set).
+        ratePerSecond: null
+      })
+    } finally {
+      nock.cleanAll()
+      await limited.server.close()
+    }
+  })
+
   it('does not retry a 4xx from Woopra', async () => {
     const scope = nock(WOOPRA).get('/track/ce').query(true).reply(400)
     await running.post('/v1/track', trackEvent())

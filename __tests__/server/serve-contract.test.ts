@@ -22,7 +22,8 @@ describe('GET /manifest', () => {
     expect(status).toBe(200)
     expect(body).toEqual(JSON.parse(JSON.stringify({ ...woopra, directoryName: 'woopra' })))
     expect(Object.keys(body.actions as object)).toEqual(['identifyUser', 'trackEvent', 'trackPageView'])
-    expect(body.presets).toHaveLength(3)
+    // The three cloud presets and the cookie plugin's (which runs in the browser).
+    expect(body.presets).toHaveLength(4)
   })
 })
 
@@ -132,7 +133,7 @@ describe('POST /<actionKey>', () => {
         event: 'pv',
         cookie: 'anon-1',
         cv_id: 'user-1',
-        ce_url: '/pricing?plan=pro',
+        ce_url: '/pricing',
         ce_uri: 'https://example.com/pricing?plan=pro',
         ce_domain: 'example.com',
         ce_title: 'Pricing',

@@ -76,11 +76,15 @@ export async function deliverThroughDestination<S>(
   return { outcome: actions.length > 0 ? 'delivered' : 'skipped', actions }
 }
 
-/** The automatic presets of a definition as subscriptions, which is how Segment enables them for a new destination. */
+/**
+ * The automatic presets of a definition as subscriptions, which is how Segment enables them for a new destination.
+ * A preset of an action the definition does not have (the browser plugin's, merged in by Segment's manifest) runs in
+ * the browser, not here.
+ */
 export function presetSubscriptions<S>(definition: DestinationDefinition<S>): Subscription[] {
   const subscriptions: Subscription[] = []
   for (const preset of definition.presets ?? []) {
-    if (preset.type !== 'automatic') continue
+    if (preset.type !== 'automatic' || !(preset.partnerAction in definition.actions)) continue
     subscriptions.push({
       name: preset.name,
       partnerAction: preset.partnerAction,

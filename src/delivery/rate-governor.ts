@@ -4,10 +4,12 @@ import { Deque } from './deque'
 //
 // The rule: on a 429, every start pauses until its Retry-After (at most maxPauseMs), and the allowed rate drops to
 // 90% of what Woopra accepted in the second before (multiplicative decrease: at most 90%, at least half of the rate
-// allowed until then). A 429 within the first second of sending only pauses: so little has been sent that the count
-// says nothing about the limit (the next 429, if the limit is real, decreases). When the pause ends, the allowed rate grows by 1% of that new rate each second (additive
-// increase), up to the ceiling, until the next 429. The rate, not the concurrency, is what is governed: Woopra counts
-// requests per second, and with fast answers even one request at a time can exceed that.
+// allowed until then). When the pause ends, the allowed rate grows by 1% of that new rate each second (additive
+// increase), up to the ceiling, until the next 429. The 429s of attempts already in flight when the first came are
+// the same overload: they may lengthen the pause, but do not lower the rate again. A 429 within the first second of
+// sending only pauses: too little was sent to tell the limit (if the limit is real, the next 429 lowers the rate).
+// The rate, not the concurrency, is what is governed: Woopra counts requests per second, and with fast answers even
+// one request at a time can exceed that.
 
 /** Rates are starts per second. */
 export interface RateGovernorOptions {
@@ -22,7 +24,10 @@ export interface RateGovernorOptions {
 /** What a 429 changed: the pause that now holds every start, and the rate allowed after it. */
 export interface Throttle {
   pauseMs: number
-  /** Undefined when this 429 belongs to an episode already answered (its attempt started before the last decrease). */
+  /**
+   * The rate allowed after the pause (Infinity: no limit), for the first 429 of an overload; undefined for the others
+   * (their attempts started before that first 429 was answered).
+   */
   rate?: number
 }
 
@@ -39,7 +44,8 @@ export class RateGovernor {
   private pausedUntil = -Infinity
   /** The rate the last decrease set, from which the increase counts; undefined before the first 429. */
   private decreasedTo?: number
-  private lastDecreaseAt = -Infinity
+  /** When the last overload's first 429 came: the 429s of attempts started before are the same overload. */
+  private lastOverloadAt = -Infinity
   private nextStartAt = -Infinity
   /** When the first attempt started (or the first outcome came). */
   private sendingSince?: number
@@ -70,7 +76,15 @@ export class RateGovernor {
   started(now: number): void {
     this.sendingSince ??= now
     const rate = this.rate(now)
-    this.nextStartAt = rate === Infinity ? -Infinity : Math.max(now, this.nextStartAt) + 1000 / rate
+    if (rate === Infinity) {
+      this.nextStartAt = -Infinity
+      return
+    }
+    const interval = 1000 / rate
+    // A timer fires a little late: keep to the schedule rather than add each delay to it, unless the starts fell
+    // behind by a whole interval or more (idle, or held by concurrency), which is not made up in a burst.
+    const onSchedule = now - this.nextStartAt < interval
+    this.nextStartAt = (onSchedule ? this.nextStartAt : now) + interval
   }
 
   /** Woopra accepted an attempt (any answer but a 429 counts: it was not refused for the rate). */
@@ -88,13 +102,14 @@ export class RateGovernor {
     this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs)
     this.nextStartAt = -Infinity
     // The other attempts in flight when the first 429 came are the same overload: one decrease for them all.
-    if (startedAt < this.lastDecreaseAt || now - this.sendingSince < WINDOW_MS) return { pauseMs }
+    if (startedAt < this.lastOverloadAt) return { pauseMs }
+    this.lastOverloadAt = now
+    if (now - this.sendingSince < WINDOW_MS) return { pauseMs, rate: allowed }
     this.forgetBefore(now - WINDOW_MS)
     const accepted = this.successes.length * (1000 / WINDOW_MS)
     const fromAccepted = DECREASE * accepted
     const rate = allowed === Infinity ? fromAccepted : Math.min(DECREASE * allowed, Math.max(allowed / 2, fromAccepted))
     this.decreasedTo = Math.max(MIN_RATE, rate)
-    this.lastDecreaseAt = now
     return { pauseMs, rate: this.rate(now) }
   }
 

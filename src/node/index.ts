@@ -61,18 +61,18 @@ export function addWoopraCookie<T extends object>(
 
 /**
  * An analytics-node plugin (an enrichment) that adds the Woopra cookie of the request being handled to every call
- * made within `withWoopraCookie` (or its middleware). Register it once: `analytics.register(woopraCookiePlugin())`.
+ * made within `withWoopraCookie` (or its middleware). Register it once: `await analytics.register(woopraCookiePlugin())`.
  *
- * analytics-node runs plugins later, from its queue, in the async context of whichever call started the queue's
- * flush: read there, the request's store could be another request's. So the cookie is taken when the call is made
- * (analytics-core's `dispatch_start`, emitted synchronously by `track()`, `identify()`, ...) and applied when the
- * plugin runs, after any `before` plugin.
+ * The cookie is taken when the call is made (analytics-core's `dispatch_start`, emitted synchronously by `track()`,
+ * `identify()`, ...) and applied when the plugin runs, after any `before` plugin. analytics-node 3.1.0 runs a call's
+ * plugins in the async context of the call itself, but a queue (a retry, a flush started by another call) would run
+ * them in another request's context, where the store holds that request's cookie. Should a later analytics-node stop
+ * emitting `dispatch_start`, the plugin reads the store when it runs.
  */
 export function woopraCookiePlugin(): Plugin {
   const cookieOfCall = new WeakMap<Context, string | undefined>()
   const enrich = (ctx: Context): Context => {
-    const cookie = cookieOfCall.get(ctx)
-    cookieOfCall.delete(ctx)
+    const cookie = cookieOfCall.has(ctx) ? cookieOfCall.get(ctx) : requestCookie.getStore()?.cookie
     ctx.event = withCookie(ctx.event, cookie)
     return ctx
   }

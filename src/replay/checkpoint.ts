@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'fs'
 import { Deque } from '../delivery/deque'
+import type { SourceIdentity } from './identity'
 
 /*
  * The checkpoint: what is settled (delivered, skipped or dead-lettered), per source, so that --resume sends only the
@@ -9,10 +10,12 @@ import { Deque } from '../delivery/deque'
  * either the old file or the new one, never half of one. A crash in the middle of a journal append leaves a partial
  * last line, which loading ignores.
  *
- * Line 1:  {"version":1,"shard":"0/4","sources":{"/abs/a.jsonl.gz":{"id":0,"settled":120,"above":[125],"done":false}}}
- * then:    {"source":1,"path":"/abs/b.jsonl"}     a new source
- *          [0,121]                                 record 121 of source 0 settled
- *          {"done":0,"records":130}                every record of source 0 settled
+ * Line 1:  {"version":1,"shard":"0/4","sources":{"/abs/a.jsonl.gz":{"id":0,"settled":120,"above":[125],"done":false,
+ *            "identity":{"size":5120,"mtimeMs":1704067200000,"headSha256":"…"}}}}
+ * then:    {"source":1,"path":"/abs/b.jsonl","identity":{…}}     a new source, and what it is (identity.ts)
+ *          [0,121]                                                record 121 of source 0 settled
+ *          {"done":0,"records":130,"own":60,"other":68}           every record of source 0 settled: 60 of this
+ *                                                                 shard's, 68 of others (blank lines are no records)
  */
 
 export const CHECKPOINT_VERSION = 1
@@ -25,7 +28,14 @@ export interface SettledRecords {
   above: Set<number>
   /** The whole source is settled. */
   done: boolean
+  /** What the source was when its records were settled (absent in older checkpoints, and for standard input). */
+  identity?: SourceIdentity
+  /** Of a done source: its records of this shard, and of other shards, so that a resumed run counts them the same. */
+  own?: number
+  other?: number
 }
+
+type SnapshotEntry = { id: number; settled: number; above?: number[]; done?: boolean; identity?: SourceIdentity; own?: number; other?: number } // prettier-ignore
 
 export interface CheckpointState {
   shard?: string
@@ -43,7 +53,7 @@ export class CheckpointError extends Error {
 export function loadCheckpoint(file: string): CheckpointState | undefined {
   if (!existsSync(file)) return undefined
   const lines = readFileSync(file, 'utf8').split('\n')
-  let snapshot: { version?: unknown; shard?: unknown; sources?: Record<string, { id: number; settled: number; above?: number[]; done?: boolean }> } // prettier-ignore
+  let snapshot: { version?: unknown; shard?: unknown; sources?: Record<string, SnapshotEntry> }
   try {
     snapshot = JSON.parse(lines[0])
   } catch {
@@ -55,7 +65,10 @@ export function loadCheckpoint(file: string): CheckpointState | undefined {
   const sources = new Map<string, SettledRecords>()
   const byId = new Map<number, SettledRecords>()
   for (const [key, entry] of Object.entries(snapshot.sources)) {
-    const records = { settled: entry.settled, above: new Set(entry.above ?? []), done: entry.done === true }
+    const { settled, identity, own, other } = entry
+    const records: SettledRecords = { settled, above: new Set(entry.above ?? []), done: entry.done === true }
+    if (identity) records.identity = identity
+    if (typeof own === 'number' && typeof other === 'number') Object.assign(records, { own, other })
     sources.set(key, records)
     byId.set(entry.id, records)
   }
@@ -69,9 +82,10 @@ export function loadCheckpoint(file: string): CheckpointState | undefined {
     if (Array.isArray(entry)) {
       byId.get(entry[0] as number)?.above.add(entry[1] as number)
     } else if (typeof entry === 'object' && entry !== null) {
-      const fields = entry as { source?: number; path?: string; done?: number; records?: number }
+      const fields = entry as { source?: number; path?: string; identity?: SourceIdentity; done?: number; records?: number; own?: number; other?: number } // prettier-ignore
       if (typeof fields.source === 'number' && typeof fields.path === 'string') {
-        const records = sources.get(fields.path) ?? { settled: 0, above: new Set<number>(), done: false }
+        const records: SettledRecords = sources.get(fields.path) ?? { settled: 0, above: new Set<number>(), done: false } // prettier-ignore
+        if (fields.identity) records.identity = fields.identity
         sources.set(fields.path, records)
         byId.set(fields.source, records)
       } else if (typeof fields.done === 'number') {
@@ -80,6 +94,9 @@ export function loadCheckpoint(file: string): CheckpointState | undefined {
           records.done = true
           records.settled = Math.max(records.settled, fields.records ?? 0)
           records.above.clear()
+          if (typeof fields.own === 'number' && typeof fields.other === 'number') {
+            Object.assign(records, { own: fields.own, other: fields.other })
+          }
         }
       }
     }
@@ -102,8 +119,16 @@ export class SourceProgress {
   private readonly settledOpen = new Set<number>()
   lastRead: number
   finishedReading = false
+  /** Records of this shard, and of other shards, read of this source in this run, those passed over included. */
+  own = 0
+  other = 0
 
-  constructor(readonly id: number, readonly key: string, readonly previous: SettledRecords) {
+  constructor(
+    readonly id: number,
+    readonly key: string,
+    readonly previous: SettledRecords,
+    readonly identity?: SourceIdentity
+  ) {
     this.lastRead = previous.settled
   }
 
@@ -139,13 +164,20 @@ export class SourceProgress {
     return this.finishedReading && this.open.length === 0
   }
 
-  snapshot(): { settled: number; above: number[]; done: boolean } {
+  snapshot(): Omit<SnapshotEntry, 'id'> {
     const first = this.peekOpen()
     const settled = first === undefined ? this.lastRead : first - 1
     const above = new Set<number>()
     for (const record of this.settledOpen) if (record > settled) above.add(record)
     for (const record of this.previous.above) if (record > settled) above.add(record)
-    return { settled: Math.max(settled, this.previous.settled), above: [...above].sort((a, b) => a - b), done: this.complete } // prettier-ignore
+    const done = this.complete
+    return { settled: Math.max(settled, this.previous.settled), above: [...above].sort((a, b) => a - b), done, ...this.identityAndCounts(done) } // prettier-ignore
+  }
+
+  /** The identity, and (once done) the counts, as the checkpoint keeps them. */
+  identityAndCounts(done: boolean): Pick<SnapshotEntry, 'identity' | 'own' | 'other'> {
+    const identity = this.identity ?? this.previous.identity
+    return { ...(identity ? { identity } : {}), ...(done ? { own: this.own, other: this.other } : {}) }
   }
 }
 
@@ -162,14 +194,14 @@ export class CheckpointWriter {
     this.fd = this.writeSnapshot()
   }
 
-  /** The progress of a source, from what earlier runs settled of it. */
-  open(key: string): SourceProgress {
+  /** The progress of a source, from what earlier runs settled of it; `identity`: what the source is now. */
+  open(key: string, identity?: SourceIdentity): SourceProgress {
     const known = this.idle.get(key)
     const id = known?.id ?? this.nextId++
-    const progress = new SourceProgress(id, key, known ?? { settled: 0, above: new Set(), done: false })
+    const progress = new SourceProgress(id, key, known ?? { settled: 0, above: new Set(), done: false }, identity)
     this.idle.delete(key)
     this.sources.set(key, progress)
-    this.append(JSON.stringify({ source: id, path: key }))
+    this.append(JSON.stringify({ source: id, path: key, ...(identity ? { identity } : {}) }))
     return progress
   }
 
@@ -180,7 +212,7 @@ export class CheckpointWriter {
   }
 
   finished(progress: SourceProgress) {
-    this.append(JSON.stringify({ done: progress.id, records: progress.lastRead }))
+    this.append(JSON.stringify({ done: progress.id, records: progress.lastRead, own: progress.own, other: progress.other })) // prettier-ignore
   }
 
   /** Journal lines since the last snapshot. */
@@ -208,7 +240,8 @@ export class CheckpointWriter {
   private writeSnapshot(): number {
     const sources: Record<string, unknown> = {}
     for (const [key, records] of this.idle) {
-      sources[key] = { id: records.id, settled: records.settled, above: [...records.above], done: records.done }
+      const { id, settled, done, identity, own, other } = records
+      sources[key] = { id, settled, above: [...records.above], done, identity, own, other }
     }
     for (const [key, progress] of this.sources) sources[key] = { id: progress.id, ...progress.snapshot() }
     const temporary = `${this.file}.${process.pid}.tmp`

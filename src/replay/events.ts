@@ -1,4 +1,3 @@
-import path from 'path'
 import type { SegmentEvent } from '@segment/actions-core'
 import { integrationEnabled, visitorKey } from '../delivery'
 import type { FailureSummary } from '../delivery'
@@ -22,6 +21,12 @@ export type RecordDecision =
   | { kind: 'disabled' }
   /** To deliver, in order with the other events of the same `key` (the visitor). */
   | { kind: 'deliver'; event: SegmentEvent; key: string }
+
+/** A source as the sieve needs it: its name, and the name shards agree on (sources.ts). */
+export interface RecordSource {
+  name: string
+  shardName: string
+}
 
 type Parsed = { event: Record<string, unknown> } | { failure: FailureSummary; event?: unknown; text?: string }
 
@@ -62,28 +67,40 @@ export class EventSieve {
     return !this.shard || shardOf(hashKey, this.shard.count) === this.shard.index
   }
 
-  decide(raw: RawRecord, source: string): RecordDecision {
+  /** A record with no visitor (or no event) belongs to the shard its own text (or its position) hashes to. */
+  private shardKey(raw: RawRecord, visitor: string, source: RecordSource): string {
+    return visitor || (raw.text ?? `${source.shardName}:${raw.record}`)
+  }
+
+  /** Whether a failure of the whole source (unreadable, binary, a broken gzip) is this shard's to report. */
+  ownsSource(source: RecordSource): boolean {
+    return this.owns(source.shardName)
+  }
+
+  /**
+   * A record an earlier run settled: whether it was this shard's (to count it as the first run did); its messageId
+   * still counts for deduplication of the events after it.
+   */
+  passOver(raw: RawRecord, source: RecordSource): 'own' | 'other' {
+    if (!this.shard && this.dedupeWindow === 0) return 'own'
     const parsed = parseRecord(raw)
     const visitor = 'failure' in parsed ? '' : visitorKey(parsed.event)
-    // A record with no visitor (or no event) belongs to the shard its own text (or position) hashes to.
-    if (!this.owns(visitor || (raw.text ?? `${path.basename(source)}:${raw.record}`))) return { kind: 'other-shard' }
+    if (!this.owns(this.shardKey(raw, visitor, source))) return 'other'
+    const messageId = 'failure' in parsed ? undefined : parsed.event.messageId
+    if (this.dedupeWindow > 0 && typeof messageId === 'string' && messageId !== '') this.recent.seen(messageId)
+    return 'own'
+  }
+
+  decide(raw: RawRecord, source: RecordSource): RecordDecision {
+    const parsed = parseRecord(raw)
+    const visitor = 'failure' in parsed ? '' : visitorKey(parsed.event)
+    if (!this.owns(this.shardKey(raw, visitor, source))) return { kind: 'other-shard' }
     if ('failure' in parsed) return { kind: 'dead', ...parsed }
     const event = parsed.event as unknown as SegmentEvent
     if (typeof event.messageId === 'string' && event.messageId !== '' && this.recent.seen(event.messageId)) {
       return { kind: 'duplicate' }
     }
     if (!integrationEnabled(event)) return { kind: 'disabled' }
-    return { kind: 'deliver', event, key: visitor || `${source}:${raw.record}` }
-  }
-
-  /** An event an earlier run settled still counts for deduplication of the ones after it. */
-  remember(text: string | undefined) {
-    if (this.dedupeWindow === 0 || text === undefined) return
-    try {
-      const messageId = (JSON.parse(text) as { messageId?: unknown } | null)?.messageId
-      if (typeof messageId === 'string' && messageId !== '') this.recent.seen(messageId)
-    } catch {
-      // Not JSON: it was dead-lettered, and has no messageId.
-    }
+    return { kind: 'deliver', event, key: visitor || `${source.name}:${raw.record}` }
   }
 }

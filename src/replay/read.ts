@@ -1,4 +1,7 @@
 import type { CheckpointState, SourceProgress } from './checkpoint'
+import type { EventSieve } from './events'
+import { identityOf } from './identity'
+import type { SourceIdentity } from './identity'
 import type { RawRecord } from './records'
 import { S3AccessError } from './s3-source'
 import type { Settlement } from './settlement'
@@ -22,8 +25,10 @@ export interface SourceReaderOptions {
    * unreachable): reading stops, nothing more of the source is settled, so that --resume reads it once fixed.
    */
   onInputFailed: (message: string) => void
-  /** A record an earlier run settled, passed over. */
-  onSettledBefore: (raw: RawRecord) => void
+  /** Identities of sources already looked up (by key); the others are looked up as each is opened. */
+  identities: ReadonlyMap<string, SourceIdentity | undefined>
+  /** Tells this shard's records from others' (records an earlier run settled are counted as the first run did). */
+  sieve: EventSieve
   /** A record to turn into an event and deliver (or settle at once). */
   onRecord: (raw: RawRecord, progress: SourceProgress, source: Source) => Promise<void>
 }
@@ -43,10 +48,13 @@ export async function readSource(source: Source, options: SourceReaderOptions): 
   const previous = options.previous?.sources.get(key)
   if (previous?.done) {
     counts.bytesRead += source.bytes ?? 0
-    counts.alreadySettled += previous.settled
+    // Checkpoints before the counts were kept: its records' last number (blank lines included).
+    counts.alreadySettled += previous.own ?? previous.settled
+    counts.otherShards += previous.other ?? 0
     return
   }
-  const progress = settlement.open(key, previous)
+  const identity = options.identities.has(key) ? options.identities.get(key) : await identityOf(source)
+  const progress = settlement.open(key, previous, identity)
   const iterator = readRecords(source, (bytes) => (counts.bytesRead += bytes), options.stdin)
   try {
     for (;;) {
@@ -55,16 +63,21 @@ export async function readSource(source: Source, options: SourceReaderOptions): 
       if (next === 'aborted' || next.done) return
       const raw = next.value
       if (progress.settledBefore(raw.record)) {
-        counts.alreadySettled++
+        if (options.sieve.passOver(raw, source) === 'own') {
+          counts.alreadySettled++
+          progress.own++
+        } else {
+          counts.otherShards++
+          progress.other++
+        }
         progress.read(raw.record, false)
-        options.onSettledBefore(raw)
         continue
       }
       await options.onRecord(raw, progress, source)
     }
   } catch (error) {
     if (error instanceof S3AccessError) options.onInputFailed(error.message)
-    else settlement.sourceFailed(progress, source.name, error)
+    else settlement.sourceFailed(progress, source.name, error, options.sieve.ownsSource(source))
   } finally {
     await iterator.return(undefined)
     if (!stopped()) settlement.finishedReading(progress)

@@ -8,9 +8,10 @@ import { readSources } from './read'
 import type { RawRecord } from './records'
 import { Settlement } from './settlement'
 import type { ReplaySummary } from './settlement'
+import { changedSources, changedSourcesMessage } from './identity'
 import { formatShard } from './shard'
 import type { Shard } from './shard'
-import { listSources } from './sources'
+import { InputError, listSources, sourceKey } from './sources'
 import type { Source } from './sources'
 import type { Readable, Writable } from 'stream'
 
@@ -38,6 +39,8 @@ export interface ReplayOptions<S> {
   appendDeadLetters: boolean
   /** Write each Woopra request here as a JSON line instead of sending it. */
   dryRunOutput?: Writable
+  /** Other files this run writes (such as the dry run's output): never read as input. */
+  ownFiles?: string[]
   shard?: Shard
   /** Read at most this many records (of this shard) from the inputs. */
   limit?: number
@@ -48,6 +51,8 @@ export interface ReplayOptions<S> {
   progressStream: Writable & { isTTY?: boolean }
   progressIntervalMs: number
   stdin?: Readable
+  /** --resume-changed: resume sources that changed since the checkpoint settled records of them (else refused). */
+  acceptChangedSources?: boolean
   /** An S3-compatible endpoint for s3:// inputs. */
   s3Endpoint?: string
   /** Aborting stops reading; what was accepted is drained (bounded), the checkpoint written, the summary returned. */
@@ -57,11 +62,12 @@ export interface ReplayOptions<S> {
 export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySummary> {
   const startedAt = Date.now()
   const cpuAtStart = process.cpuUsage()
-  const ownFiles = [options.checkpointFile, options.deadLetterFile].flatMap((file) => (file ? [path.resolve(file)] : [])) // prettier-ignore
+  const ownFiles = [options.checkpointFile, options.deadLetterFile, ...(options.ownFiles ?? [])].flatMap((file) => (file ? [path.resolve(file)] : [])) // prettier-ignore
   const sources = await listSources(options.inputs, new Set(ownFiles), { endpoint: options.s3Endpoint })
   const totalBytes = sources.every((source) => source.bytes !== undefined)
     ? sources.reduce((sum, source) => sum + (source.bytes ?? 0), 0)
     : undefined
+  const identities = await checkResumedSources(sources, options)
 
   const isAborted = () => options.signal?.aborted === true
   /** Why reading stopped when an input became unreadable as a whole (S3 refused it, for instance). */
@@ -78,7 +84,6 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     onRetry: () => counts.retries++,
     isAborted
   })
-  options.signal?.addEventListener('abort', () => delivery.stop(options.drainTimeoutMs))
   const limitReached = () => options.limit !== undefined && counts.read >= options.limit
   const progressDisplay = new Progress({
     stream: options.progressStream,
@@ -88,6 +93,11 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     inFlight: () => delivery.inFlight
   })
   progressDisplay.start()
+  options.signal?.addEventListener('abort', () => {
+    // The bar goes first: what is written about the interruption, and the summary, then stand on lines of their own.
+    progressDisplay.stop()
+    delivery.stop(options.drainTimeoutMs)
+  })
 
   const sieve = new EventSieve(options.shard, options.dedupeWindow)
   try {
@@ -96,7 +106,8 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
       settlement,
       stopped: () => isAborted() || limitReached() || stoppedBy !== undefined,
       onInputFailed: (message) => (stoppedBy = message),
-      onSettledBefore: (raw) => sieve.remember(raw.text),
+      identities,
+      sieve,
       onRecord: (raw, progress, source) => takeRecord(raw, progress, source, { sieve, settlement, delivery })
     })
     // Retries end (max attempts) and requests end (the destination's timeout): this drain ends. On abort, the abort
@@ -121,13 +132,15 @@ async function takeRecord<S>(
 ): Promise<void> {
   const { settlement } = stages
   const { counts } = settlement
-  const decision = stages.sieve.decide(raw, source.name)
+  const decision = stages.sieve.decide(raw, source)
   if (decision.kind === 'other-shard') {
     counts.otherShards++
+    progress.other++
     progress.read(raw.record, false)
     return
   }
   counts.read++
+  progress.own++
   const at = { progress, source: source.name, record: raw.record, line: raw.line }
   if (decision.kind === 'dead') {
     settlement.deadLetter({ ...at, event: decision.event, text: decision.text }, decision.failure, 0)
@@ -141,4 +154,20 @@ async function takeRecord<S>(
     // Interrupted while waiting for room: this record was not taken after all.
     if (!(await stages.delivery.enqueue(job))) counts.read--
   }
+}
+
+/**
+ * On --resume, the sources the checkpoint knows must be what they were (identity.ts): a changed one is refused
+ * (InputError), unless accepted, when its new identity replaces the old. Returns the identities looked up.
+ */
+async function checkResumedSources<S>(sources: readonly Source[], options: ReplayOptions<S>) {
+  const { changed, identities } = await changedSources(sources, options.previous, sourceKey)
+  if (changed.length > 0 && !options.acceptChangedSources) {
+    throw new InputError(changedSourcesMessage(changed, options.checkpointFile ?? 'the checkpoint'))
+  }
+  for (const { name } of changed) {
+    const entry = options.previous?.sources.get(name)
+    if (entry) entry.identity = identities.get(name)
+  }
+  return identities
 }

@@ -2,6 +2,7 @@ import type { DeliveryResult, FailureSummary } from '../delivery'
 import { CheckpointWriter, SourceProgress } from './checkpoint'
 import type { CheckpointState, SettledRecords } from './checkpoint'
 import { DeadLetterFile } from './dead-letters'
+import type { SourceIdentity } from './identity'
 import type { Counts } from './progress'
 import { isSentByTracker } from '../destinations/woopra/sent-by-tracker'
 
@@ -82,8 +83,8 @@ export class Settlement {
   }
 
   /** The progress of a source, from what earlier runs settled of it (`previous`, when there is no checkpoint). */
-  open(key: string, previous?: SettledRecords): SourceProgress {
-    if (this.checkpoint) return this.checkpoint.open(key)
+  open(key: string, previous?: SettledRecords, identity?: SourceIdentity): SourceProgress {
+    if (this.checkpoint) return this.checkpoint.open(key, identity)
     return new SourceProgress(0, key, previous ?? { settled: 0, above: new Set(), done: false })
   }
 
@@ -128,14 +129,25 @@ export class Settlement {
     this.settle({ progress, record })
   }
 
-  /** The source itself failed (unreadable, corrupt gzip, a broken JSON array): one dead letter for the rest of it. */
-  sourceFailed(progress: SourceProgress, source: string, error: unknown) {
+  /**
+   * The source itself failed (unreadable, corrupt gzip, a broken JSON array): one dead letter for the rest of it,
+   * written by one shard only (`owned`: the one the source's name hashes to); the others pass over it.
+   */
+  sourceFailed(progress: SourceProgress, source: string, error: unknown, owned: boolean) {
     const record = progress.lastRead + 1
-    if (progress.settledBefore(record)) {
-      this.counts.alreadySettled++
+    if (!owned || progress.settledBefore(record)) {
+      if (owned) {
+        this.counts.alreadySettled++
+        progress.own++
+      } else {
+        this.counts.otherShards++
+        progress.other++
+      }
+      progress.read(record, false)
       return
     }
     this.counts.read++
+    progress.own++
     const message = `The rest of this source could not be read: ${(error as Error)?.message ?? String(error)}`
     this.deadLetter({ progress, source, record, line: 0 }, { errorClass: sourceErrorClass(error), message, retryable: false }, 1) // prettier-ignore
     this.settleAtOnce(progress, record, 'dead')

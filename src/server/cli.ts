@@ -1,8 +1,11 @@
+import path from 'path'
 import { parseArgs } from 'util'
 import { Destination } from '@segment/actions-core'
 import woopra from '../destinations/woopra'
 import { jsonLineLogger, redactReason } from './log'
+import type { Logger } from './log'
 import { createActionsServer, DEFAULT_PORT, DEFAULT_SHUTDOWN_TIMEOUT_MS } from './server'
+import { appendProblem, unknownVariables } from './startup-checks'
 
 // `npm start`: the actions server for Woopra (Actions), configured from flags and environment variables.
 
@@ -21,8 +24,12 @@ Options (each flag overrides its environment variable):
   --drain-timeout <s>     on SIGTERM or Ctrl+C, wait this long for accepted events to be delivered
                           (WOOPRA_DRAIN_TIMEOUT; default ${DEFAULT_SHUTDOWN_TIMEOUT_MS / 1000})
   --dead-letters <file>   append each /v1 event that could not be delivered to this file as a JSON line,
-                          with the event; it holds personal data (WOOPRA_DEAD_LETTERS)
-  -h, --help              show this help`
+                          with the event; it holds personal data (WOOPRA_DEAD_LETTERS); relative to the folder
+                          the command was typed in; checked at start (exit status 2 when it cannot be written)
+  -h, --help              show this help
+
+A WOOPRA_* variable the server does not know gets a warning naming the nearest one it knows. When Woopra answers
+429 (too many requests), every /v1 delivery pauses until its Retry-After (at most 60 s), then the rate ramps back up.`
 
 export interface CliOptions {
   port: number
@@ -107,6 +114,14 @@ const SAME_SIGNAL_MS = 1000
 /** How often the server checks that the process that started it (npm) is still there. */
 const PARENT_CHECK_MS = 1000
 
+function logListenError(log: Logger, port: number, error: NodeJS.ErrnoException): void {
+  const hint =
+    error.code === 'EADDRINUSE'
+      ? { hint: `Port ${port} is in use (another server?): choose another with --port <n> or PORT, or --port 0 for any free port.` } // prettier-ignore
+      : {}
+  log({ level: 'error', msg: 'cannot listen', port, error: error.message, ...hint })
+}
+
 async function main(): Promise<void> {
   let options
   try {
@@ -121,6 +136,19 @@ async function main(): Promise<void> {
   }
 
   const log = jsonLineLogger()
+  for (const { name, nearest } of unknownVariables(process.env)) {
+    log({ level: 'warn', msg: 'unknown environment variable', name, hint: `Did you mean ${nearest}?` })
+  }
+  if (options.deadLetterFile !== undefined) {
+    // As typed: relative to the folder the command was typed in (npm runs scripts in the package's own).
+    const typedIn = process.env.npm_lifecycle_event !== undefined ? process.env.INIT_CWD : undefined
+    options.deadLetterFile = path.resolve(typedIn ?? process.cwd(), options.deadLetterFile)
+    const problem = appendProblem(options.deadLetterFile)
+    if (problem) {
+      log({ level: 'error', msg: 'cannot write dead letters', error: `--dead-letters: ${problem}` })
+      process.exit(2)
+    }
+  }
   const settings = options.project === undefined ? undefined : { project: options.project }
   if (settings) {
     // The same check Segment runs when the settings are saved; Woopra's makes no network call.
@@ -145,7 +173,7 @@ async function main(): Promise<void> {
   try {
     url = await server.listen(options.port)
   } catch (error) {
-    log({ level: 'error', msg: 'cannot listen', port: options.port, error: (error as Error).message })
+    logListenError(log, options.port, error as NodeJS.ErrnoException)
     process.exit(1)
   }
   log({
@@ -156,6 +184,7 @@ async function main(): Promise<void> {
     dryRun: options.dryRun,
     project: options.project ?? null,
     writeKey: options.writeKey === undefined ? 'any' : 'required',
+    deadLetters: options.deadLetterFile ?? null,
     routes: server.routes,
     ...(options.project === undefined ? { note: '/v1/* refuses events until a project is set (WOOPRA_PROJECT).' } : {})
   })

@@ -117,6 +117,18 @@ export class Ingestion<S> {
         this.pendingBytes -= job.bytes
         this.onResult(job, result)
       },
+      // Woopra limits per project: one line per overload, when every delivery pauses and the rate is lowered.
+      onThrottle: (job, { pauseMs, rate }) => {
+        if (rate === undefined) return
+        const ratePerSecond = Number.isFinite(rate) ? Math.round(rate * 10) / 10 : null
+        this.ctx.log({
+          level: 'warn',
+          msg: 'woopra rate limit',
+          messageId: job.event.messageId,
+          pauseMs,
+          ratePerSecond
+        })
+      },
       onRetry: (job, failure, attempt, delayMs) =>
         this.ctx.log({
           level: 'warn',

@@ -6,7 +6,7 @@ import type { DestinationMetadata, MetadataField, MetadataSetting } from './gene
 import { loadDestination } from './load-destination'
 import type { AnyDestinationDefinition } from './load-destination'
 import { allDestinations } from './destination-dir'
-import { mergeWebIntoCloud } from './validate-definition'
+import { mergeWebIntoCloud } from './manifest'
 import { PRETTIER_OPTIONS } from './prettier-options'
 
 // The settings, presets and actions tables of the Segment catalog drafts in docs/catalog/, written from the
@@ -31,9 +31,7 @@ const DOCS_CATALOG = path.join(__dirname, '..', '..', 'docs', 'catalog')
  * the manifest merges the plugin's actions and settings into the cloud destination.
  */
 export function cloudWithPlugin(cloud: AnyDestinationDefinition, plugin: AnyDestinationDefinition) {
-  const { definition } = mergeWebIntoCloud(cloud, plugin)
-  const fields = { ...cloud.authentication?.fields, ...plugin.settings }
-  return { ...definition, authentication: { scheme: 'custom' as const, ...cloud.authentication, fields } }
+  return mergeWebIntoCloud(cloud, plugin).definition
 }
 
 /** The catalog pages and what each describes. */

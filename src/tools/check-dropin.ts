@@ -8,36 +8,31 @@ import { generatedTypeFiles } from './generate-types'
 import { metadataFile } from './generate-metadata'
 import { destinationsGiven, FOLDER_ARGUMENTS } from './destination-dir'
 import type { DestinationFolder } from './destination-dir'
+import { loadDestination } from './load-destination'
+import { registeredPlugin, shownFolder } from './manifest'
+import { BROWSER_JEST_OPTIONS, COVERAGE_TARGET, installToolset, MONOREPO_COMMIT } from './monorepo-toolchain'
+import type { Toolset } from './monorepo-toolchain'
+import { linkModules, writeMonorepoConfig } from './monorepo-tree'
 import { webPackageProblems } from './web-package'
 
-// `npm run check:dropin [folder...]`: proves that each drop-in folder works on its own, as it will once copied into
-// segmentio/action-destinations. It copies the folder into a temporary tree laid out like the monorepo (a cloud
-// destination into packages/destination-actions/src/destinations/ with src/lib/test-data.ts and the test setup; a
-// web package into packages/browser-destinations/destinations/ with that workspace's build configuration and jsdom
-// test setup; nothing else of this package), then checks its imports (and a web package's manifest and exports),
-// regenerates its generated files, type-checks it and runs its tests there.
-// With --jest27 the tests also run under the monorepo's own Jest 27 and ts-jest 27 (with Jest 27's default snapshot
-// format, and jsdom 16 for web packages); they are installed once, outside package.json, into
-// node_modules/.cache/jest27.
+// `npm run check:dropin [folder...]`: proves that each drop-in folder passes the gates of segmentio/action-destinations
+// on its own. It copies the folder into a temporary tree laid out like the monorepo, with the monorepo's configuration
+// (monorepo-toolchain.ts) and its tool versions (installed once from npm), and runs there what the monorepo's CI and
+// pre-commit hook run on it: the generators' check, the build or typecheck, ESLint with no warning, prettier, and Jest
+// 27 with and without coverage (each folder at or over 80% of lines and branches). What it cannot run without the
+// monorepo (the other packages, the bundles, the CLI) it names in its output.
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..')
-/** The monorepo's destination-actions test runner (yarn.lock: jest 27.5.1, ts-jest 27.1.5, TypeScript 5.5.4). */
-const JEST27_DIR = path.join(PACKAGE_ROOT, 'node_modules', '.cache', 'jest27')
-const JEST27_PACKAGES = ['jest@27.5.1', 'ts-jest@27.1.5', 'typescript@5.5.4']
 
-/** What the monorepo's root tsconfig.json gives both workspaces: ES2020, Node resolution, its strict checks. */
-const MONOREPO_COMPILER_OPTIONS = {
-  target: 'es2020',
-  moduleResolution: 'node',
-  esModuleInterop: true,
-  resolveJsonModule: true,
-  strict: true,
-  noUnusedLocals: true,
-  noUnusedParameters: true,
-  strictPropertyInitialization: false,
-  useUnknownInCatchVariables: false,
-  skipLibCheck: true
-}
+/** What every run simulates or leaves out, printed so that a pass is read for what it is. */
+const SIMULATED = [
+  `configuration and tool versions are those of segmentio/action-destinations ${MONOREPO_COMMIT}, written down in src/tools/monorepo-toolchain.ts`,
+  "@segment/actions-core is the registry's 3.170.0 (the monorepo compiles and tests against its own 3.177.0 sources)",
+  "the browser runtime is the registry's 1.6.0 with the monorepo's PluginFactory type (their only source difference)",
+  'web tests run with analytics-next 1.53.0 (the monorepo lock), not the 1.84.3 this package develops with',
+  "a cloud folder's metadata.json is compared with the definition the monorepo's manifest would hold: merged with the web package registered under its id",
+  'not run here: nx build of the other packages, the webpack bundles and size-limit, the CLI itself (generate:*, validate, serve)'
+]
 
 function step(title: string) {
   console.log(`\n▶ ${title}`)
@@ -48,107 +43,59 @@ function run(command: string, args: string[], cwd: string): boolean {
   return result.status === 0
 }
 
-/** Builds the temporary tree for a cloud folder; returns its destination-actions package and the copied folder. */
-function buildCloudTree(sourceDir: string, root: string): { actionsPackage: string; destinationDir: string } {
-  const actionsPackage = path.join(root, 'packages', 'destination-actions')
-  const destinationDir = path.join(actionsPackage, 'src', 'destinations', path.basename(path.resolve(sourceDir)))
-  fs.cpSync(sourceDir, destinationDir, { recursive: true })
-  fs.mkdirSync(path.join(actionsPackage, 'src', 'lib'), { recursive: true })
-  fs.copyFileSync(
-    path.join(PACKAGE_ROOT, 'src', 'lib', 'test-data.ts'),
-    path.join(actionsPackage, 'src', 'lib', 'test-data.ts')
-  )
-  fs.mkdirSync(path.join(actionsPackage, 'test'), { recursive: true })
-  fs.copyFileSync(
-    path.join(PACKAGE_ROOT, 'test', 'setup-after-env.ts'),
-    path.join(actionsPackage, 'test', 'setup-after-env.ts')
-  )
-  // Packages resolve from the tree's root, as from the monorepo's hoisted node_modules; nothing else is reachable.
-  fs.symlinkSync(path.join(PACKAGE_ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir')
-  return { actionsPackage, destinationDir }
+/** A tool's script from its installed toolset. */
+function toolBin(toolsetDir: string, request: string): string {
+  return require.resolve(request, { paths: [toolsetDir] })
+}
+
+function reportImports(folder: DestinationFolder, failures: string[]) {
+  step(`Imports of ${shownFolder(folder)} stay inside the folder`)
+  const rules = folder.kind === 'web' ? WEB_IMPORT_RULES : CLOUD_IMPORT_RULES
+  const escaping = findEscapingImports(folder.root, rules)
+  for (const { file, specifier, reason } of escaping) console.error(`  ${file}: '${specifier}': ${reason}`)
+  if (escaping.length > 0) failures.push(`${escaping.length} import(s) reach outside the folder`)
+  else console.log('  ok')
 }
 
 /** The generated files (types, metadata.json) of a copied folder that a fresh generation would change. */
-async function staleGeneratedFiles(entry: string, root: string): Promise<string[]> {
+async function reportGenerated(entry: string, root: string, failures: string[]) {
+  step('Generators (generate:types, generate:metadata-payload) leave every file unchanged in the copy')
+  const definition = loadDestination(entry)
+  const plugin = (definition.mode as string) === 'device' ? undefined : registeredPlugin(definition)
+  if (plugin) console.log(`  metadata.json as merged with ${shownFolder(plugin.folder)}, registered under the same id`)
   const expected = await generatedTypeFiles(entry)
   const metadata = metadataFile(entry, root)
   expected.set(metadata.path, metadata.content)
-  return [...expected]
+  const stale = [...expected]
     .filter(([file, content]) => !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== content)
     .map(([file]) => path.relative(root, file))
+  for (const file of stale) console.error(`  stale: ${file}`)
+  if (stale.length > 0) failures.push(`${stale.length} generated file(s) differ from a fresh generation`)
+  else console.log('  ok')
 }
 
-/**
- * The monorepo's `typecheck` of destination-actions: its compiler options (strict, no unused names, ES2020 without
- * DOM) over the sources, tests excluded as in its tsconfig.build.json.
- */
-function writeTsconfig(actionsPackage: string): string {
-  const tsconfig = path.join(actionsPackage, 'tsconfig.json')
-  const compilerOptions = { ...MONOREPO_COMPILER_OPTIONS, module: 'commonjs', lib: ['es2020'], noEmit: true }
-  fs.writeFileSync(
-    tsconfig,
-    JSON.stringify({ compilerOptions, include: ['src'], exclude: ['**/__tests__/**/*.ts'] }, null, 2)
+/** ESLint with the monorepo's type-aware configuration, failing on warnings too (lint-staged and reviewers do). */
+function reportLint(root: string, folderInTree: string, lintTools: string, failures: string[]) {
+  step("ESLint with the monorepo's configuration (type-aware rules), no warning allowed")
+  const eslint = toolBin(lintTools, 'eslint/bin/eslint.js')
+  const args = [eslint, '--resolve-plugins-relative-to', lintTools, '--max-warnings', '0', `${folderInTree}/**/*.ts`]
+  if (!run(process.execPath, args, root)) failures.push('ESLint reports problems')
+  else console.log('  ok')
+  step(
+    "prettier 2.4.1 with the monorepo's root options, on .ts and .json files (its .prettierignore skips metadata.json)"
   )
-  return tsconfig
-}
-
-/** Jest as the monorepo's destination-actions package configures it, pointed at the temporary tree. */
-function writeJestConfig(actionsPackage: string): string {
-  const config = {
-    rootDir: actionsPackage,
-    testEnvironment: 'node',
-    transform: { '^.+\\.ts$': [require.resolve('ts-jest'), { isolatedModules: true }] },
-    setupFilesAfterEnv: ['<rootDir>/test/setup-after-env.ts'],
-    modulePathIgnorePatterns: ['<rootDir>/dist/'],
-    testPathIgnorePatterns: ['/node_modules/', '/dist/', '__tests__/__helpers__/'],
-    // Jest 29 writes snapshots as the monorepo's Jest 27 does with these two options.
-    snapshotFormat: { escapeString: true, printBasicPrototype: true }
+  const prettier = toolBin(lintTools, 'prettier/bin-prettier.js')
+  if (!run(process.execPath, [prettier, '--check', `${folderInTree}/**/*.{ts,json,md,yml}`], root)) {
+    failures.push('prettier would reformat files')
   }
-  const file = path.join(actionsPackage, 'jest.dropin.config.json')
-  fs.writeFileSync(file, JSON.stringify(config, null, 2))
-  return file
 }
 
-function installJest27(): string | undefined {
-  const jestPackage = path.join(JEST27_DIR, 'node_modules', 'jest', 'package.json')
-  const installed =
-    fs.existsSync(jestPackage) && (JSON.parse(fs.readFileSync(jestPackage, 'utf8')) as { version: string })
-  if (installed && installed.version === '27.5.1') return JEST27_DIR
-  fs.mkdirSync(JEST27_DIR, { recursive: true })
-  fs.writeFileSync(path.join(JEST27_DIR, 'package.json'), JSON.stringify({ name: 'jest27-runner', private: true }))
-  // ts-jest 27 declares TypeScript < 5 as its peer; the monorepo runs it with 5.5.4 all the same.
-  const args = ['install', '--no-save', '--no-audit', '--no-fund', '--legacy-peer-deps', ...JEST27_PACKAGES]
-  return run('npm', args, JEST27_DIR) ? JEST27_DIR : undefined
-}
-
-/** The monorepo's own Jest configuration for destination-actions, run by Jest 27 from its own install. */
-function writeJest27Config(actionsPackage: string, jest27Dir: string): string {
-  const resolveFromJest27 = (request: string) => require.resolve(request, { paths: [jest27Dir] })
-  const config = {
-    rootDir: actionsPackage,
-    testEnvironment: resolveFromJest27('jest-environment-node'),
-    transform: { '^.+\\.ts$': resolveFromJest27('ts-jest') },
-    globals: { 'ts-jest': { isolatedModules: true } },
-    setupFilesAfterEnv: ['<rootDir>/test/setup-after-env.ts'],
-    modulePathIgnorePatterns: ['<rootDir>/dist/'],
-    testPathIgnorePatterns: ['/node_modules/', '/dist/', '__tests__/__helpers__/']
-  }
-  const file = path.join(actionsPackage, 'jest27.dropin.config.json')
-  fs.writeFileSync(file, JSON.stringify(config, null, 2))
-  return file
-}
-
-/** The compiler options of the monorepo's browser-destinations workspace (its tsconfig.build.json and the root's). */
-const BROWSER_BUILD_TSCONFIG = {
-  compilerOptions: {
-    ...MONOREPO_COMPILER_OPTIONS,
-    module: 'esnext',
-    lib: ['es2020', 'dom'],
-    importHelpers: true,
-    outDir: 'dist'
-  },
-  exclude: ['**/__tests__/**/*.ts'],
-  include: ['src']
+/** The monorepo's test setup files, for the folder's workspace. */
+function writeTestSetup(workspace: string, kind: 'cloud' | 'web') {
+  fs.mkdirSync(path.join(workspace, 'test'), { recursive: true })
+  const setup =
+    kind === 'web' ? BROWSER_TEST_SETUP : fs.readFileSync(path.join(PACKAGE_ROOT, 'test', 'setup-after-env.ts'))
+  fs.writeFileSync(path.join(workspace, 'test', 'setup-after-env.ts'), setup)
 }
 
 /**
@@ -176,121 +123,97 @@ beforeEach(() => {
 })
 `
 
-/** Builds the temporary tree for a web package; returns the browser-destinations workspace and the copied package. */
-function buildWebTree(sourceDir: string, root: string): { browserPackage: string; packageDir: string } {
-  const browserPackage = path.join(root, 'packages', 'browser-destinations')
-  const packageDir = path.join(browserPackage, 'destinations', path.basename(path.resolve(sourceDir)))
-  fs.cpSync(sourceDir, packageDir, { recursive: true })
-  fs.writeFileSync(path.join(browserPackage, 'tsconfig.build.json'), JSON.stringify(BROWSER_BUILD_TSCONFIG, null, 2))
-  // What ts-jest reads (the monorepo transpiles tests with Babel, which interoperates with default imports the same way).
-  // isolatedModules: ts-jest transpiles each file alone, as Babel does there.
-  const jestTsconfig = { extends: './tsconfig.build.json', compilerOptions: { isolatedModules: true } }
-  fs.writeFileSync(path.join(browserPackage, 'tsconfig.json'), JSON.stringify(jestTsconfig))
-  fs.mkdirSync(path.join(browserPackage, 'test'), { recursive: true })
-  fs.writeFileSync(path.join(browserPackage, 'test', 'setup-after-env.ts'), BROWSER_TEST_SETUP)
-  fs.symlinkSync(path.join(PACKAGE_ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir')
-  return { browserPackage, packageDir }
-}
-
-/** Jest as the monorepo's browser-destinations workspace configures it (jsdom, scripts run, default test match). */
-function writeWebJestConfig(browserPackage: string): string {
-  const config = {
-    rootDir: browserPackage,
-    testEnvironment: require.resolve('jest-environment-jsdom'),
-    testEnvironmentOptions: { runScripts: 'dangerously', resources: 'usable', url: 'https://segment.com' },
-    transform: { '^.+\\.ts$': require.resolve('ts-jest') },
-    setupFilesAfterEnv: ['<rootDir>/test/setup-after-env.ts'],
-    forceExit: true
-  }
-  const file = path.join(browserPackage, 'jest.dropin.config.json')
+/** Runs Jest from a toolset on a config, then again with coverage and the target on the folder's own files. */
+function reportJest(root: string, jestTools: string, config: object, folderInWorkspace: string, failures: string[]) {
+  const file = path.join(root, 'jest.dropin.config.json')
   fs.writeFileSync(file, JSON.stringify(config, null, 2))
-  return file
+  const jest = toolBin(jestTools, 'jest/bin/jest')
+  step("Jest 27 on the copy, as the monorepo's CI runs it (snapshots are compared, never written)")
+  if (!run(process.execPath, [jest, '--config', file, '--ci'], root)) failures.push('the tests fail')
+  step(
+    `Jest 27 with coverage: at least ${COVERAGE_TARGET}% of the folder's lines and branches (Codecov's patch target)`
+  )
+  const threshold = { global: { lines: COVERAGE_TARGET, branches: COVERAGE_TARGET } }
+  const coverage = [
+    '--coverage',
+    `--collectCoverageFrom=${folderInWorkspace}/**/*.ts`,
+    `--coverageThreshold=${JSON.stringify(threshold)}`,
+    '--coverageReporters=text-summary',
+    `--coverageDirectory=${path.join(root, 'coverage')}`
+  ]
+  if (!run(process.execPath, [jest, '--config', file, '--ci', ...coverage], root)) {
+    failures.push('the tests fail or miss the coverage target under coverage')
+  }
 }
 
-function reportImports(folder: DestinationFolder, failures: string[]) {
-  step(`Imports of ${path.relative(process.cwd(), folder.root)} stay inside the folder`)
-  const rules = folder.kind === 'web' ? WEB_IMPORT_RULES : CLOUD_IMPORT_RULES
-  const escaping = findEscapingImports(folder.root, rules)
-  for (const { file, specifier, reason } of escaping) console.error(`  ${file}: '${specifier}': ${reason}`)
-  if (escaping.length > 0) failures.push(`${escaping.length} import(s) reach outside the folder`)
-  else console.log('  ok')
+function installed(toolset: Toolset, failures: string[]): string | undefined {
+  const dir = installToolset(toolset)
+  if (!dir) failures.push(`the monorepo's ${toolset} tools could not be installed from npm`)
+  return dir
 }
 
-async function reportGenerated(entry: string, root: string, failures: string[]) {
-  step('Generators leave every file unchanged in the copy')
-  const stale = await staleGeneratedFiles(entry, root)
-  for (const file of stale) console.error(`  stale: ${file}`)
-  if (stale.length > 0) failures.push(`${stale.length} generated file(s) differ from a fresh generation`)
-  else console.log('  ok')
-}
-
-async function checkCloudFolder(folder: DestinationFolder, root: string, withJest27: boolean): Promise<string[]> {
+async function checkCloudFolder(folder: DestinationFolder, root: string): Promise<string[]> {
   const failures: string[] = []
   reportImports(folder, failures)
-  const { actionsPackage, destinationDir } = buildCloudTree(folder.root, root)
+  const lintTools = installed('lint', failures)
+  const jestTools = installed('cloudJest', failures)
+  if (!lintTools || !jestTools) return failures
+  writeMonorepoConfig(root)
+  linkModules(root, 'cloud')
+  const actionsPackage = path.join(root, 'packages', 'destination-actions')
+  const inWorkspace = path.join('src', 'destinations', path.basename(path.resolve(folder.root)))
+  const destinationDir = path.join(actionsPackage, inWorkspace)
+  fs.cpSync(folder.root, destinationDir, { recursive: true })
+  fs.mkdirSync(path.join(actionsPackage, 'src', 'lib'), { recursive: true })
+  fs.copyFileSync(
+    path.join(PACKAGE_ROOT, 'src', 'lib', 'test-data.ts'),
+    path.join(actionsPackage, 'src', 'lib', 'test-data.ts')
+  )
+  writeTestSetup(actionsPackage, 'cloud')
   console.log(`  copied to ${path.relative(root, destinationDir)} under ${root}`)
+
   await reportGenerated(destinationDir, destinationDir, failures)
-
-  step('Type-check with the monorepo compiler options')
-  if (!run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', writeTsconfig(actionsPackage)], root)) {
-    failures.push('the copy does not type-check')
+  step("Typecheck as destination-actions' `typecheck` (tsc -p tsconfig.build.json --noEmit)")
+  const tsc = [toolBin(lintTools, 'typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noEmit']
+  if (!run(process.execPath, tsc, actionsPackage)) failures.push('the copy does not type-check')
+  reportLint(root, path.relative(root, destinationDir), lintTools, failures)
+  const config = {
+    rootDir: actionsPackage,
+    testEnvironment: 'node',
+    transform: { '^.+\\.ts$': toolBin(jestTools, 'ts-jest') },
+    globals: { 'ts-jest': { isolatedModules: true } },
+    setupFilesAfterEnv: ['<rootDir>/test/setup-after-env.ts'],
+    modulePathIgnorePatterns: ['<rootDir>/dist/'],
+    testPathIgnorePatterns: ['/node_modules/', '/dist/', '__tests__/__helpers__/']
   }
-
-  step('Jest on the copy (snapshots are compared, never written)')
-  const jestArgs = [require.resolve('jest/bin/jest'), '--config', writeJestConfig(actionsPackage), '--ci']
-  if (!run(process.execPath, jestArgs, root)) failures.push('the tests fail in the copy')
-
-  if (withJest27) failures.push(...runJest27(root, (jest27Dir) => writeJest27Config(actionsPackage, jest27Dir)))
+  reportJest(root, jestTools, config, inWorkspace, failures)
   return failures
 }
 
-/**
- * The same Jest set-up under the monorepo's Jest 27 (jsdom 16). The tests ask for `jsdom` in their docblocks, and
- * Jest looks for jest-environment-jsdom from the workspace upwards: Jest 27's own is linked into the workspace's
- * node_modules, so that it is found before the root's (Jest 29's).
- */
-function writeWebJest27Config(browserPackage: string, jest27Dir: string): string {
-  const resolveFromJest27 = (request: string) => require.resolve(request, { paths: [jest27Dir] })
-  const environment = path.dirname(resolveFromJest27('jest-environment-jsdom/package.json'))
-  fs.mkdirSync(path.join(browserPackage, 'node_modules'), { recursive: true })
-  fs.symlinkSync(environment, path.join(browserPackage, 'node_modules', 'jest-environment-jsdom'), 'dir')
-  // Jest 27 does not read package `exports`; the monorepo maps these packages' subpaths to their sources, this tree to
-  // their CommonJS builds.
-  const commonJsDir = (module: string) => path.dirname(require.resolve(module))
-  const moduleNameMapper = {
-    '^@segment/browser-destination-runtime/(.*)$': `${commonJsDir('@segment/browser-destination-runtime/shim')}/$1`,
-    '^@segment/actions-core/(.*)$': `${commonJsDir('@segment/actions-core')}/$1`
-  }
-  const config = {
-    rootDir: browserPackage,
-    moduleNameMapper,
-    testEnvironment: environment,
-    testEnvironmentOptions: { runScripts: 'dangerously', resources: 'usable', url: 'https://segment.com' },
-    transform: { '^.+\\.ts$': resolveFromJest27('ts-jest') },
-    globals: { 'ts-jest': { isolatedModules: true } },
-    setupFilesAfterEnv: ['<rootDir>/test/setup-after-env.ts'],
-    forceExit: true
-  }
-  const file = path.join(browserPackage, 'jest27.dropin.config.json')
-  fs.writeFileSync(file, JSON.stringify(config, null, 2))
-  return file
+/** nx build of a web package: its build:esm and build:cjs scripts (tsc with its tsconfig.json). */
+function reportWebBuild(packageDir: string, lintTools: string, failures: string[]) {
+  step("nx build of the package (tsc with its tsconfig.json over the workspace's tsconfig.build.json, esm and cjs)")
+  const tsc = toolBin(lintTools, 'typescript/bin/tsc')
+  const esm = run(process.execPath, [tsc, '--outDir', './dist/esm'], packageDir)
+  const cjs = esm && run(process.execPath, [tsc, '--module', 'commonjs', '--outDir', './dist/cjs'], packageDir)
+  if (!esm || !cjs) failures.push('the package does not build')
+  else console.log('  ok')
+  fs.rmSync(path.join(packageDir, 'dist'), { recursive: true, force: true })
 }
 
-/** Runs the tests of a copied folder under Jest 27, installing it first if needed; returns the failures. */
-function runJest27(root: string, writeConfig: (jest27Dir: string) => string): string[] {
-  step("Jest 27 on the copy, as the monorepo's CI runs it")
-  const jest27Dir = installJest27()
-  if (!jest27Dir) return ['Jest 27 could not be installed']
-  const jest27 = require.resolve('jest/bin/jest', { paths: [jest27Dir] })
-  return run(process.execPath, [jest27, '--config', writeConfig(jest27Dir), '--ci'], root)
-    ? []
-    : ['the tests fail in the copy under Jest 27']
-}
-
-async function checkWebFolder(folder: DestinationFolder, root: string, withJest27: boolean): Promise<string[]> {
+async function checkWebFolder(folder: DestinationFolder, root: string): Promise<string[]> {
   const failures: string[] = []
   reportImports(folder, failures)
-  const { browserPackage, packageDir } = buildWebTree(folder.root, root)
+  const lintTools = installed('lint', failures)
+  const jestTools = installed('browserJest', failures)
+  if (!lintTools || !jestTools) return failures
+  writeMonorepoConfig(root)
+  linkModules(root, 'web')
+  const browserPackage = path.join(root, 'packages', 'browser-destinations')
+  const inWorkspace = path.join('destinations', path.basename(path.resolve(folder.root)))
+  const packageDir = path.join(browserPackage, inWorkspace)
+  fs.cpSync(folder.root, packageDir, { recursive: true })
+  writeTestSetup(browserPackage, 'web')
   console.log(`  copied to ${path.relative(root, packageDir)} under ${root}`)
 
   step('package.json, tsconfig.json and exports as the monorepo expects of a web package')
@@ -298,17 +221,22 @@ async function checkWebFolder(folder: DestinationFolder, root: string, withJest2
   for (const problem of problems) console.error(`  ${problem}`)
   if (problems.length > 0) failures.push(`${problems.length} problem(s) with the package itself`)
   else console.log('  ok')
-
   await reportGenerated(path.join(packageDir, 'src'), packageDir, failures)
-
-  step("Type-check with the package's tsconfig.json over the workspace's build configuration")
-  const tsc = [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', path.join(packageDir, 'tsconfig.json')]
-  if (!run(process.execPath, tsc, root)) failures.push('the copy does not type-check')
-
-  step('Jest with jsdom on the copy, as the browser-destinations workspace runs it')
-  const jestArgs = [require.resolve('jest/bin/jest'), '--config', writeWebJestConfig(browserPackage), '--ci']
-  if (!run(process.execPath, jestArgs, root)) failures.push('the tests fail in the copy')
-  if (withJest27) failures.push(...runJest27(root, (jest27Dir) => writeWebJest27Config(browserPackage, jest27Dir)))
+  reportWebBuild(packageDir, lintTools, failures)
+  reportLint(root, path.relative(root, packageDir), lintTools, failures)
+  // Jest 27 does not read package `exports`; the monorepo maps these subpaths to their sources, this tree to CommonJS.
+  const commonJs = (request: string) => path.dirname(require.resolve(request, { paths: [root] }))
+  const config = {
+    ...BROWSER_JEST_OPTIONS,
+    rootDir: browserPackage,
+    testEnvironment: path.join(root, 'node_modules', 'jest-environment-jsdom'),
+    transform: { '^.+\\.[t|j]sx?$': toolBin(jestTools, 'ts-jest') },
+    moduleNameMapper: {
+      '^@segment/browser-destination-runtime/(.*)$': `${commonJs('@segment/browser-destination-runtime/shim')}/$1`,
+      '^@segment/actions-core/(.*)$': `${commonJs('@segment/actions-core')}/$1`
+    }
+  }
+  reportJest(root, jestTools, config, inWorkspace, failures)
   return failures
 }
 
@@ -316,32 +244,28 @@ runTool(
   {
     script: 'check:dropin',
     summary: [
-      'Copies each drop-in folder alone into a temporary tree laid out like segmentio/action-destinations, then',
-      'checks its imports, regenerates its generated files, type-checks it and runs its tests there. A cloud folder',
-      'goes to packages/destination-actions/src/destinations/, a web package to',
-      'packages/browser-destinations/destinations/ (its package.json and exports are checked too; tests run in jsdom).'
+      'Copies each drop-in folder alone into a temporary tree laid out like segmentio/action-destinations, with its',
+      'configuration and tool versions (installed once from npm into node_modules/.cache/dropin-monorepo, or',
+      '$DROPIN_TOOLS_DIR), then runs its gates there: imports, the generators, the build or typecheck, ESLint with its',
+      'type-aware rules and no warning, prettier 2.4.1 (.ts and .json), Jest 27 (jsdom 16 for web packages) with and',
+      `without coverage (${COVERAGE_TARGET}% of lines and branches). It prints what it simulates and what it cannot run.`
     ].join('\n'),
     ...FOLDER_ARGUMENTS,
-    options: {
-      '--jest27': "also run the tests under the monorepo's Jest 27 (installed once into node_modules/.cache/jest27)"
-    },
+    options: { '--jest27': 'accepted for compatibility: the tests always run under the monorepo Jest 27' },
     examples: {
       'npm run check:dropin': 'check the cloud folder and both web packages',
       'npm run check:dropin -- src/browser-destinations/woopra-plugins': 'check one web package'
     }
   },
-  async ({ paths, options }) => {
+  async ({ paths }) => {
     const folders = destinationsGiven(paths)
+    console.log(`Simulated (read a pass with these in mind):\n${SIMULATED.map((line) => `  - ${line}`).join('\n')}`)
     const failures: string[] = []
     for (const folder of folders) {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dropin-'))
-      const name = path.relative(process.cwd(), folder.root)
       try {
-        const found =
-          folder.kind === 'web'
-            ? await checkWebFolder(folder, root, options.has('--jest27'))
-            : await checkCloudFolder(folder, root, options.has('--jest27'))
-        failures.push(...found.map((failure) => `${name}: ${failure}`))
+        const found = folder.kind === 'web' ? await checkWebFolder(folder, root) : await checkCloudFolder(folder, root)
+        failures.push(...found.map((failure) => `${shownFolder(folder)}: ${failure}`))
       } finally {
         fs.rmSync(root, { recursive: true, force: true })
       }
@@ -350,11 +274,8 @@ runTool(
       console.error(`\n✖ check:dropin failed:\n  - ${failures.join('\n  - ')}`)
       return 1
     }
-    console.log(
-      `\n✔ check:dropin: ${folders
-        .map((folder) => path.relative(process.cwd(), folder.root))
-        .join(', ')} work on their own in a monorepo-shaped tree.`
-    )
+    const names = folders.map(shownFolder).join(', ')
+    console.log(`\n✔ check:dropin: ${names} pass the monorepo's gates listed above, with what is simulated as said.`)
     return 0
   }
 )

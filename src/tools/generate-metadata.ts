@@ -2,6 +2,8 @@ import path from 'path'
 import { hookTypeStrings } from '@segment/actions-core/destination-kit'
 import { loadDestination } from './load-destination'
 import type { AnyDestinationDefinition } from './load-destination'
+import { manifestDefinition } from './manifest'
+import type { LoadedDestination } from './manifest'
 
 // Produces metadata.json exactly as the actions CLI's `generate:metadata-payload` does: the public description of a
 // destination, every key present in a fixed order, absent values as null (or false), choices as {label, value}.
@@ -266,9 +268,20 @@ export function destinationMetadata(slug: string, definition: AnyDestinationDefi
 /**
  * The metadata.json of a destination, as its path and exact content, without writing anything. `entry` holds its
  * index.ts; `root` is the folder the file goes in and, without a slug, names it (a web package keeps index.ts in src/).
+ * A cloud destination's file describes it as the manifest holds it: merged with the web package registered under its
+ * id (its plugin), as the CLI writes it. A web package's own file describes the package alone, as the CLI also writes.
  */
-export function metadataFile(entry: string, root = entry): { path: string; content: string } {
-  const definition = loadDestination(entry)
+export function metadataFile(
+  entry: string,
+  root = entry,
+  given: LoadedDestination[] = []
+): { path: string; content: string } {
+  const loaded = loadDestination(entry)
+  const merged =
+    (loaded.mode as string) === 'device' ? { definition: loaded, problems: [] } : manifestDefinition(loaded, given)
+  // The CLI's manifest throws on these, so it writes nothing.
+  if (merged.problems.length > 0) throw new Error(merged.problems.map((problem) => problem.message).join('\n'))
+  const definition = merged.definition
   // The CLI names a destination by its slug, else by its folder.
   const slug = definition.slug ?? path.basename(path.resolve(root))
   return {

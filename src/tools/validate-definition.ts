@@ -169,30 +169,6 @@ function secretSettingProblems(definition: AnyDestinationDefinition): Definition
     }))
 }
 
-/**
- * A web definition added to the cloud definition it shares an identity with, as the CLI's manifest merges a browser
- * and a cloud destination registered under one metadata id (amplitude-plugins into Amplitude (Actions)): the web
- * actions join the cloud actions, so cloud presets may name them; an action key used by both is an error there.
- */
-export function mergeWebIntoCloud(
-  cloud: AnyDestinationDefinition,
-  web: AnyDestinationDefinition
-): { definition: AnyDestinationDefinition; problems: DefinitionProblem[] } {
-  const problems: DefinitionProblem[] = []
-  const actions = { ...cloud.actions }
-  for (const [actionKey, action] of Object.entries(web.actions)) {
-    if (actionKey in actions) {
-      problems.push({
-        severity: 'error',
-        message: `Could not merge browser + cloud actions because there is already an action with the same key "${actionKey}".`
-      })
-      continue
-    }
-    actions[actionKey] = action
-  }
-  return { definition: { ...cloud, actions }, problems }
-}
-
 /** Every problem the monorepo's static checks would find in a destination definition. */
 export function validateDefinition(definition: AnyDestinationDefinition): DefinitionProblem[] {
   return [

@@ -1,8 +1,9 @@
-import path from 'path'
 import { runTool } from './cli'
 import { loadDestination } from './load-destination'
 import type { AnyDestinationDefinition } from './load-destination'
-import { mergeWebIntoCloud, validateDefinition } from './validate-definition'
+import { validateDefinition } from './validate-definition'
+import { manifestDefinition, shownFolder } from './manifest'
+import type { LoadedDestination } from './manifest'
 import type { DefinitionProblem } from './validate-definition'
 import { DEFAULT_DESTINATION_DIR, destinationsGiven, FOLDER_ARGUMENTS } from './destination-dir'
 import type { DestinationFolder } from './destination-dir'
@@ -16,39 +17,37 @@ interface ManifestEntry {
   problems: DefinitionProblem[]
 }
 
-const shown = (folder: DestinationFolder) => path.relative(process.cwd(), folder.root) || '.'
-
 /**
- * The entries the monorepo's manifest would hold: a web package named like the cloud destination (the plugins
- * package) is merged into it, as the CLI merges a browser and a cloud destination registered under one id.
+ * The entries the monorepo's manifest would hold for the folders given: a cloud destination merged with the web
+ * package registered under its id (the given one named like it, else this package's plugin), as the CLI merges them;
+ * a web package given alone that belongs to a cloud destination is checked merged into it (this package's, when that
+ * was not given); any other web package alone.
  */
 function manifestEntries(folders: DestinationFolder[]): ManifestEntry[] {
-  const loaded = folders.map((folder) => ({ folder, definition: loadDestination(folder.entry) }))
+  const loaded: LoadedDestination[] = folders.map((folder) => ({ folder, definition: loadDestination(folder.entry) }))
   const clouds = loaded.filter(({ folder }) => folder.kind === 'cloud')
-  // A web package checked on its own still meets the cloud destination it belongs to.
-  if (clouds.length === 0 && loaded.some(({ folder }) => folder.kind === 'web')) {
+  const webs = loaded.filter(({ folder }) => folder.kind === 'web')
+  const defaultCloud = (): LoadedDestination => {
     const folder: DestinationFolder = { kind: 'cloud', root: DEFAULT_DESTINATION_DIR, entry: DEFAULT_DESTINATION_DIR }
-    clouds.push({ folder, definition: loadDestination(folder.entry) })
+    return { folder, definition: loadDestination(folder.entry) }
   }
-  const entries: ManifestEntry[] = clouds
-    .filter((cloud) => folders.includes(cloud.folder))
-    .map(({ folder, definition }) => ({ label: `${definition.name} (${shown(folder)})`, definition, problems: [] }))
-  for (const { folder, definition } of loaded.filter(({ folder }) => folder.kind === 'web')) {
-    const cloud = clouds.find((candidate) => candidate.definition.name === definition.name)
-    if (!cloud) {
-      entries.push({ label: `${definition.name} (${shown(folder)})`, definition, problems: [] })
-      continue
-    }
-    const merged = mergeWebIntoCloud(cloud.definition, definition)
-    const label = `${definition.name} (${shown(cloud.folder)} + ${shown(folder)})`
-    const existing = entries.find((entry) => entry.definition === cloud.definition)
-    if (existing) {
-      existing.definition = merged.definition
-      existing.label = label
-      existing.problems.push(...merged.problems)
-    } else {
-      entries.push({ label, definition: merged.definition, problems: merged.problems })
-    }
+  // A web package checked on its own still meets the cloud destination it belongs to.
+  const candidates = clouds.length > 0 || webs.length === 0 ? clouds : [defaultCloud()]
+  const entries: ManifestEntry[] = []
+  const merged = new Set<DestinationFolder>()
+  for (const cloud of candidates) {
+    const { definition, plugin, problems } = manifestDefinition(cloud.definition, webs)
+    if (!clouds.includes(cloud) && !(plugin && webs.includes(plugin))) continue
+    if (plugin) merged.add(plugin.folder)
+    const label = [cloud, ...(plugin ? [plugin] : [])].map(({ folder }) => shownFolder(folder)).join(' + ')
+    entries.push({ label: `${cloud.definition.name} (${label})`, definition, problems })
+  }
+  for (const web of webs.filter(({ folder }) => !merged.has(folder))) {
+    entries.push({
+      label: `${web.definition.name} (${shownFolder(web.folder)})`,
+      definition: web.definition,
+      problems: []
+    })
   }
   return entries
 }
@@ -75,8 +74,8 @@ runTool(
       "Checks destination definitions as the actions CLI's `validate` and `validate-secret-fields` commands do:",
       'presets, subscriptions, action and field descriptions, batch keys, setting defaults, secret settings.',
       "Errors fail (exit 1) as in the monorepo's CI; warnings are printed and pass, as the monorepo only reports them.",
-      'A web package named like the cloud destination (woopra-plugins) is checked merged into it, as the CLI',
-      'merges a browser and a cloud destination that share a metadata id.'
+      'A cloud destination is checked merged with the web package registered under its id (one named like it:',
+      'woopra-plugins), as the CLI merges a browser and a cloud destination that share a metadata id.'
     ].join('\n'),
     ...FOLDER_ARGUMENTS,
     examples: {

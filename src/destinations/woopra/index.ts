@@ -22,6 +22,13 @@ const destination: DestinationDefinition<Settings> = {
           'Your Woopra project name: the domain registered in Woopra, for example `example.com`, without `https://` or a path.',
         type: 'string',
         required: true
+      },
+      ignoreQueryUrl: {
+        label: 'Ignore Query In URLs',
+        description:
+          "Page views send the page's path without its query string as `ce_url`, as Woopra's browser tracker does with `ignore_query_url`, the default of Woopra Web (Actions). Set it as in Woopra Web (Actions) or your Woopra snippet, so that a page is one URL in Woopra's reports. The full URL is always sent as `ce_uri`.",
+        type: 'boolean',
+        default: true
       }
     },
     // Woopra's tracking API has no credential and nothing to read, so the project is checked for its shape only.
@@ -51,6 +58,15 @@ const destination: DestinationDefinition<Settings> = {
       subscribe: unlessSentByTracker('page'),
       partnerAction: 'trackPageView',
       mapping: defaultValues(trackPageView.fields),
+      type: 'automatic'
+    },
+    {
+      // The cookie plugin's action (woopra-plugins, registered under this destination's id): on for every analytics.js
+      // source, as Amplitude (Actions) turns on its session plugin, so events carry the visitor's Woopra cookie.
+      name: 'Woopra Browser Cookie',
+      subscribe: 'type = "track" or type = "identify" or type = "group" or type = "page" or type = "alias"',
+      partnerAction: 'woopraCookie',
+      mapping: {},
       type: 'automatic'
     }
   ],

@@ -5,7 +5,11 @@ import type { JSONObject } from '@segment/actions-core'
 import type { BrowserDestinationDefinition, Subscription } from '@segment/browser-destination-runtime/types'
 import woopraWebFactory, { destination as woopraWeb } from '../../browser-destinations/woopra-web/src'
 import woopraPluginsFactory, { destination as woopraPlugins } from '../../browser-destinations/woopra-plugins/src'
+import { createCloudPoller } from './cloud-poll'
+import type { CloudPoller } from './cloud-poll'
 import type { PageConfig } from './html'
+import { cookieStatus, trackerState, WOOPRA_SCRIPT_URLS } from './tracker-state'
+import type { TrackerState } from './tracker-state'
 import type { BuiltRequest, DeliveryOutcome, RecentEntry } from './recent-deliveries'
 import type { StandinCall, StandinRecord, StandinRequest } from './woopra-standin'
 
@@ -19,8 +23,6 @@ import type { StandinCall, StandinRecord, StandinRequest } from './woopra-standi
 type Factory = typeof woopraWebFactory
 type AnyDefinition = BrowserDestinationDefinition<any, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** Woopra's script URLs in current use (its README and its snippet's source); the stand-in answers for both. */
-const WOOPRA_SCRIPT_URLS = ['https://static.woopra.com/w.js', 'https://static.woopra.com/js/w.js']
 const STANDIN_PATH = '/woopra-standin/w.js'
 const POLL_MS = 400
 
@@ -46,6 +48,8 @@ interface FiredEvent {
   trackerRequests: StandinRequest[]
   sentToV1?: { path: string; status?: number; body: Record<string, unknown> }
   cloudRequests: BuiltRequest[]
+  /** For the tracker's load: how many calls the snippet's stub had queued (w.js replays some of them twice). */
+  queuedCalls?: number
   outcome?: DeliveryOutcome
   card?: HTMLElement
   /** What the card shows, to redraw it only when that changes. */
@@ -58,6 +62,10 @@ interface PageState {
   analyticsReady: boolean
   /** The tracker has started too. */
   ready: boolean
+  /** What became of Woopra's script: the live tracker runs, it failed to load (blocked, offline), or neither yet. */
+  tracker: TrackerState
+  /** The polls of /dev/requests: asked for by the timer, sent, skipped while one was under way. */
+  polls?: CloudPoller['counts']
   error?: string
   trackerSource: 'standin' | 'real'
   events: FiredEvent[]
@@ -75,7 +83,7 @@ const SETUPS = ['both', 'split', 'cloud'] as const
 type Setup = (typeof SETUPS)[number]
 const setupParam = new URLSearchParams(location.search).get('setup')
 const setup: Setup = SETUPS.find((name) => name === setupParam) ?? 'both'
-const state: PageState = { analyticsReady: false, ready: false, trackerSource, events: [] }
+const state: PageState = { analyticsReady: false, ready: false, tracker: 'loading', trackerSource, events: [] }
 ;(window as unknown as { woopraPage: PageState }).woopraPage = state
 
 const v1Posts = new Map<string, FiredEvent['sentToV1']>()
@@ -247,6 +255,15 @@ function jsonValues(args: unknown[]): unknown[] {
   }
 }
 
+/** How many calls the snippet's stubs queued: w.js leaves each stub registered in `__woo` (or `_w`) with its queue. */
+function queuedOnStub(): number | undefined {
+  const globals = window as unknown as { __woo?: unknown; _w?: unknown }
+  const registry = (globals.__woo ?? globals._w) as Record<string, { _e?: unknown } | undefined> | undefined
+  if (!registry) return undefined
+  const queues = Object.values(registry).map((stub) => stub?._e)
+  return queues.reduce<number>((total, queue) => total + (Array.isArray(queue) ? queue.length : 0), 0)
+}
+
 function trackerPosition(): { calls: number; requests: number } {
   const record = standinRecord()
   return { calls: record?.calls.length ?? 0, requests: record?.requests.length ?? 0 }
@@ -260,7 +277,12 @@ function trackerSince(position: { calls: number; requests: number }) {
   }
 }
 
-async function fire(analytics: Analytics, kind: EventKind, input: Record<string, unknown>): Promise<FiredEvent> {
+async function fire(
+  analytics: Analytics,
+  kind: EventKind,
+  input: Record<string, unknown>,
+  options: JSONObject = {}
+): Promise<FiredEvent> {
   const before = trackerPosition()
   let ctx: Context
   let title: string
@@ -268,13 +290,13 @@ async function fire(analytics: Analytics, kind: EventKind, input: Record<string,
   const obj = (value: unknown) => (typeof value === 'object' && value !== null ? (value as JSONObject) : {})
   if (kind === 'page') {
     title = [str(input.category), str(input.name)].filter(Boolean).join(' ') || '(unnamed page)'
-    ctx = await analytics.page(str(input.category) ?? null, str(input.name) ?? null, obj(input.properties))
+    ctx = await analytics.page(str(input.category) ?? null, str(input.name) ?? null, obj(input.properties), options)
   } else if (kind === 'identify') {
     title = str(input.userId) ?? '(anonymous)'
-    ctx = await analytics.identify(str(input.userId) ?? null, obj(input.traits))
+    ctx = await analytics.identify(str(input.userId) ?? null, obj(input.traits), options)
   } else {
     title = str(input.event) ?? ''
-    ctx = await analytics.track(title, obj(input.properties))
+    ctx = await analytics.track(title, obj(input.properties), options)
   }
   const fired: FiredEvent = {
     kind,
@@ -329,28 +351,37 @@ function eventOf(request: BuiltRequest): FiredEvent | undefined {
   return best
 }
 
-let recentSeq = 0
 const unmatched: BuiltRequest[] = []
+
+/** Files each new entry of /dev/requests: a built request under its event, an outcome on its event. */
+function fileEntries(entries: RecentEntry[]): void {
+  for (const entry of entries) {
+    if (entry.kind === 'request') unmatched.push(entry)
+    else {
+      const fired = state.events.find((candidate) => candidate.messageId === entry.messageId)
+      if (fired) fired.outcome = entry
+    }
+  }
+  for (const request of [...unmatched]) {
+    const fired = eventOf(request)
+    if (!fired) continue
+    fired.cloudRequests.push(request)
+    unmatched.splice(unmatched.indexOf(request), 1)
+  }
+}
+
+const cloudPoller = createCloudPoller(async (since) => {
+  const response = await fetch(`/dev/requests?since=${since}`)
+  if (!response.ok) return undefined
+  return (await response.json()) as { entries: RecentEntry[]; next: number }
+}, fileEntries)
+state.polls = cloudPoller.counts
 
 async function pollCloud(): Promise<void> {
   try {
-    const response = await fetch(`/dev/requests?since=${recentSeq}`)
-    if (!response.ok) return
-    const { entries, next } = (await response.json()) as { entries: RecentEntry[]; next: number }
-    recentSeq = next
-    for (const entry of entries) {
-      if (entry.kind === 'request') unmatched.push(entry)
-      else {
-        const fired = state.events.find((candidate) => candidate.messageId === entry.messageId)
-        if (fired) fired.outcome = entry
-      }
-    }
-    for (const request of [...unmatched]) {
-      const fired = eventOf(request)
-      if (!fired) continue
-      fired.cloudRequests.push(request)
-      unmatched.splice(unmatched.indexOf(request), 1)
-    }
+    await cloudPoller.poll()
+  } catch {
+    // The server is gone or restarting: the next poll tries again.
   } finally {
     refreshAll()
   }
@@ -396,17 +427,18 @@ function formatCall(call: StandinCall): string {
 
 function trackerCell(fired: FiredEvent): HTMLElement {
   const cell = el('div', { class: 'cell tracker' })
-  if (document.querySelector('script[status="error"]')) {
+  if (state.tracker === 'failed') {
     cell.append(el('p', { class: 'empty' }, "Woopra's script did not load: the tracker was asked nothing."))
   } else if (fired.trackerCalls.length === 0) {
     cell.append(el('p', { class: 'empty' }, 'No call.'))
   }
   const cookie = currentCookie()
   if (fired.kind === 'load') {
-    const queued = fired.trackerCalls.filter((call) => call.fromQueue).length
+    const replays = fired.trackerCalls.filter((call) => call.fromQueue).length
     const note = usesStandin()
-      ? `${queued} calls were queued on the snippet's stub and replayed by w.js when it started: the config calls ` +
-        "before it wrote the cookie, then the whole queue again 1 ms later, as Woopra's w.js does."
+      ? `${calls(fired.queuedCalls ?? replays)} queued on the snippet's stub. When it started, w.js replayed the ` +
+        `config calls among them before it wrote the cookie, then the whole queue 1 ms later, as Woopra's w.js does ` +
+        `(${replays} replays in all).`
       : "The calls Woopra's w.js made on the live tracker as it started, replaying the snippet's queue."
     cell.append(
       el('p', { class: 'note' }, note),
@@ -426,6 +458,10 @@ function trackerCell(fired: FiredEvent): HTMLElement {
     cell.append(el('p', { class: 'note' }, "Woopra's w.js sent these itself: see DevTools → Network → woopra.com."))
   }
   return cell
+}
+
+function calls(count: number): string {
+  return count === 1 ? '1 call was' : `${count} calls were`
 }
 
 function usesStandin(): boolean {
@@ -550,44 +586,50 @@ function refreshStatus(): void {
     `server: ${server} · project ${config.project ?? 'none (/v1 refuses events)'}`,
     config.project ? 'ok' : 'bad'
   )
-  const tracker = (window as unknown as { woopra?: { loaded?: boolean } }).woopra
+  state.tracker = trackerState()
   const source = trackerSource === 'real' ? "Woopra's w.js" : 'stand-in'
-  // The runtime's loadScript marks a script that failed (blocked, offline) with status="error".
-  const failed = document.querySelector('script[status="error"]') !== null
   if (state.error) setPill('status-tracker', `error: ${state.error}`, 'bad')
-  else if (tracker?.loaded) setPill('status-tracker', `tracker: ${source} loaded`, 'ok')
-  else if (failed) setPill('status-tracker', `tracker: ${source} failed to load (blocked or offline)`, 'bad')
+  else if (state.tracker === 'loaded') setPill('status-tracker', `tracker: ${source} loaded`, 'ok')
+  else if (state.tracker === 'failed')
+    setPill('status-tracker', `tracker: ${source} failed to load (blocked or offline)`, 'bad')
   else setPill('status-tracker', `tracker: ${source} loading…`, 'warn')
-  const cookie = currentCookie()
-  setPill('status-cookie', `wooTracker: ${cookie ?? '—'}`, cookie ? 'ok' : 'warn')
+  const cookie = cookieStatus(currentCookie(), state.tracker)
+  setPill('status-cookie', cookie.text, cookie.tone)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Start.
 
+/** The JSON object in a text area, or the reason there is none. */
+function jsonObjectIn(input: HTMLTextAreaElement, what: string): { value?: JSONObject; problem?: string } {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(input.value)
+  } catch (problem) {
+    return { problem: `The ${what} are not valid JSON: ${(problem as Error).message}` }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { problem: `Give the ${what} as a JSON object.` }
+  }
+  return { value: parsed as JSONObject }
+}
+
 function setUpForms(analytics: Analytics): void {
   for (const kind of Object.keys(EXAMPLES) as EventKind[]) {
     const form = document.getElementById(`form-${kind}`) as HTMLFormElement
     const input = document.getElementById(`json-${kind}`) as HTMLTextAreaElement
+    const optionsInput = document.getElementById(`options-${kind}`) as HTMLTextAreaElement
     const error = document.getElementById(`error-${kind}`) as HTMLElement
     const button = document.getElementById(`send-${kind}`) as HTMLButtonElement
     input.value = JSON.stringify(EXAMPLES[kind], null, 2)
     form.addEventListener('submit', (submitted) => {
       submitted.preventDefault()
-      error.textContent = ''
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(input.value)
-      } catch (problem) {
-        error.textContent = `Not valid JSON: ${(problem as Error).message}`
-        return
-      }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        error.textContent = 'Give a JSON object.'
-        return
-      }
+      const event = jsonObjectIn(input, 'event fields')
+      const options = jsonObjectIn(optionsInput, 'options')
+      error.textContent = event.problem ?? options.problem ?? ''
+      if (!event.value || !options.value) return
       button.disabled = true
-      fire(analytics, kind, parsed as Record<string, unknown>)
+      fire(analytics, kind, event.value, options.value)
         .then(refreshAll, (problem: Error) => {
           error.textContent = problem.message
         })
@@ -621,11 +663,11 @@ async function start(): Promise<void> {
   state.analyticsReady = true
   // The tracker's load (its queued configuration) as the first card, once it has started.
   const started = setInterval(() => {
-    const tracker = (window as unknown as { woopra?: { loaded?: boolean } }).woopra
-    if (!tracker?.loaded) return refreshStatus()
+    if (trackerState() !== 'loaded') return refreshStatus()
     clearInterval(started)
     const title = 'Woopra Web (Actions) started the tracker'
-    state.events.push({ kind: 'load', title, ...trackerSince({ calls: 0, requests: 0 }), cloudRequests: [] })
+    const since = trackerSince({ calls: 0, requests: 0 })
+    state.events.push({ kind: 'load', title, ...since, queuedCalls: queuedOnStub(), cloudRequests: [] })
     state.ready = true
     refreshAll()
   }, 50)

@@ -50,9 +50,9 @@ export function pageHtml(config: PageConfig): string {
 <main>
   <section class="composer">
     <h2>Fire an event</h2>
-    ${composer('page', 'analytics.page(category, name, properties)')}
-    ${composer('identify', 'analytics.identify(userId, traits)')}
-    ${composer('track', 'analytics.track(event, properties)')}
+    ${composer('page', 'analytics.page(category, name, properties, options)')}
+    ${composer('identify', 'analytics.identify(userId, traits, options)')}
+    ${composer('track', 'analytics.track(event, properties, options)')}
     <p class="hint">Edit the JSON, then send. The cloud column needs the server in dry run
       (<code>WOOPRA_DRY_RUN=1 WOOPRA_PROJECT=example.com npm start</code>).</p>
   </section>
@@ -76,6 +76,8 @@ function composer(kind: string, signature: string): string {
       <div class="row"><h3>${kind}</h3><code class="signature">${signature}</code>
         <button type="submit" id="send-${kind}">Send ${kind}</button></div>
       <textarea id="json-${kind}" spellcheck="false" rows="7" aria-label="${kind} event JSON"></textarea>
+      <label class="options-label" for="options-${kind}">options (<code>integrations</code>, <code>context</code>, …)</label>
+      <textarea id="options-${kind}" spellcheck="false" rows="2" aria-label="${kind} options JSON">{}</textarea>
       <p class="error" id="error-${kind}" role="alert"></p>
     </form>`
 }
@@ -112,6 +114,7 @@ textarea { width: 100%; resize: vertical; border: 1px solid var(--line); border-
   background: #fbfcfd; color: var(--ink); }
 .error { color: var(--bad); margin: 4px 0 0; min-height: 0; } .error:empty { display: none; }
 .hint { color: var(--muted); font-size: 12px; }
+.options-label { display: block; margin: 6px 0 2px; color: var(--muted); font-size: 12px; }
 .columns { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 12px; }
 .legend { position: sticky; top: 0; background: var(--bg); padding-bottom: 2px; z-index: 1; }
 .event { background: var(--card); border: 1px solid var(--line); border-radius: 10px; margin-bottom: 14px;

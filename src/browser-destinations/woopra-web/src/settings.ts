@@ -67,7 +67,7 @@ export const destinationSettings: Record<keyof Settings, GlobalSetting> = {
   ignoreQueryUrl: {
     label: 'Ignore Query In URLs',
     description:
-      "Woopra drops the query string from the page URL it computes itself (`ignore_query_url`). Page views sent by this destination carry the page's URL as Segment recorded it, so this applies only to the tracker's own page views.",
+      "Page views carry the page's path without its query string as `url` (`ignore_query_url`): the tracker's own page views and those this destination sends, as the Woopra (Actions) cloud destination's setting of the same name does. The full URL is always sent as `uri`.",
     type: 'boolean',
     default: true
   },

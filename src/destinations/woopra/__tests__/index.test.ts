@@ -16,7 +16,9 @@ import { WOOPRA, settings, TIMESTAMP, TIMESTAMP_MS } from './__helpers__/wire'
 const testDestination = createTestIntegration(Destination)
 
 const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0'
-const presetSettings = { ...settings, subscriptions: Destination.presets as unknown as JSONArray }
+// Segment makes cloud subscriptions of the presets of cloud actions; the cookie plugin's preset runs in the browser.
+const cloudPresets = (Destination.presets ?? []).filter((preset) => preset.partnerAction in Destination.actions)
+const presetSettings = { ...settings, subscriptions: cloudPresets as unknown as JSONArray }
 
 function segmentEvent(overrides: Partial<SegmentEvent> = {}): SegmentEvent {
   return createTestEvent({
@@ -85,7 +87,7 @@ describe('Woopra (Actions)', () => {
   })
 
   describe('presets', () => {
-    it("subscribes track, identify and page calls automatically, except those Woopra's browser tracker sends", () => {
+    it("subscribes track, identify and page calls automatically, except those Woopra's browser tracker sends, and every call to the cookie plugin", () => {
       expect(Destination.presets).toEqual([
         expect.objectContaining({
           name: 'Track Calls',
@@ -104,7 +106,14 @@ describe('Woopra (Actions)', () => {
           subscribe: `type = "page" and context.Woopra.sentBy != "tracker"`,
           partnerAction: 'trackPageView',
           type: 'automatic'
-        })
+        }),
+        {
+          name: 'Woopra Browser Cookie',
+          subscribe: 'type = "track" or type = "identify" or type = "group" or type = "page" or type = "alias"',
+          partnerAction: 'woopraCookie',
+          mapping: {},
+          type: 'automatic'
+        }
       ])
     })
 
@@ -183,7 +192,7 @@ describe('Woopra (Actions)', () => {
           event: 'pv',
           cookie: 'anon-7',
           cv_id: 'user-42',
-          ce_url: '/pricing?plan=pro',
+          ce_url: '/pricing',
           ce_uri: 'https://example.com/pricing?plan=pro',
           ce_domain: 'example.com',
           ce_title: 'Docs Pricing',

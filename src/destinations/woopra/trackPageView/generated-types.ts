@@ -48,7 +48,7 @@ export interface Payload {
     [k: string]: unknown
   }
   /**
-   * The full URL of the page. Woopra receives its path and query as `ce_url`, the full URL as `ce_uri` and its host as `ce_domain`.
+   * The full URL of the page. Woopra receives its path as `ce_url` (with the query only when the Ignore Query In URLs setting is off), the full URL as `ce_uri` and its host as `ce_domain`, as from its browser tracker.
    */
   page_url?: string
   /**

@@ -11,8 +11,11 @@ export const PAGE_VIEW_EVENT = 'pv'
 // Resolves relative page URLs (a bare path) so that their path and query can still be read.
 const RELATIVE_BASE = 'relative:///'
 
-/** The page properties Woopra's browser tracker sends for a page URL: path with query, full URL and host. */
-function pageUrlParameters(pageUrl: string | undefined) {
+/**
+ * The page properties Woopra's browser tracker sends for a page view: `url` the path, with the query unless
+ * `ignore_query_url`; `uri` the full URL; `domain` the host. (Woopra Web (Actions) sends the same.)
+ */
+function pageUrlParameters(pageUrl: string | undefined, ignoreQuery: boolean) {
   if (!pageUrl) return {}
   let url: URL
   try {
@@ -20,7 +23,7 @@ function pageUrlParameters(pageUrl: string | undefined) {
   } catch {
     return { ce_uri: pageUrl }
   }
-  return { ce_url: url.pathname + url.search, ce_uri: pageUrl, ce_domain: url.hostname }
+  return { ce_url: url.pathname + (ignoreQuery ? '' : url.search), ce_uri: pageUrl, ce_domain: url.hostname }
 }
 
 /** The page title Woopra shows: "category name" as analytics.js names pages, else the document title. */
@@ -38,7 +41,7 @@ const action: ActionDefinition<Settings, Payload> = {
     page_url: {
       label: 'Page URL',
       description:
-        'The full URL of the page. Woopra receives its path and query as `ce_url`, the full URL as `ce_uri` and its host as `ce_domain`.',
+        'The full URL of the page. Woopra receives its path as `ce_url` (with the query only when the Ignore Query In URLs setting is off), the full URL as `ce_uri` and its host as `ce_domain`, as from its browser tracker.',
       type: 'string',
       default: pathOrElse('$.properties.url', '$.context.page.url')
     },
@@ -72,7 +75,10 @@ const action: ActionDefinition<Settings, Payload> = {
     sendToWoopra(request, settings, payload, {
       endpoint: 'ce',
       event: PAGE_VIEW_EVENT,
-      parameters: { ...pageUrlParameters(payload.page_url), ce_title: pageTitle(payload) },
+      parameters: {
+        ...pageUrlParameters(payload.page_url, settings.ignoreQueryUrl !== false),
+        ce_title: pageTitle(payload)
+      },
       eventProperties: payload.properties
     })
 }

@@ -2,7 +2,7 @@
 
 export interface Payload {
   /**
-   * The URL of the page, sent as `url`.
+   * The full URL of the page. Woopra receives its path as `url` (with the query only when the Ignore Query In URLs setting is off), the full URL as `uri` and its host as `domain`, as the tracker sends them for its own page views.
    */
   page_url?: string
   /**

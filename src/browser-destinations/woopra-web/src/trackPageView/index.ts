@@ -9,6 +9,22 @@ import { asText, pathOrElse } from '../mappings'
 /** Woopra's own name for a page view, which its page reports are built on. */
 export const PAGE_VIEW_EVENT = 'pv'
 
+/**
+ * The page's URL as Woopra's tracker sends it for its own page views, and the cloud destination too: `url` the path,
+ * with the query unless `ignore_query_url`; `uri` the full URL; `domain` the host. A relative URL is read against the
+ * page, as the tracker would fill in the host; one that cannot be read is sent as `uri` alone.
+ */
+export function pageUrlProperties(pageUrl: string | undefined, ignoreQuery: boolean): Record<string, string> {
+  if (!pageUrl) return {}
+  let url: URL
+  try {
+    url = new URL(pageUrl, location.href)
+  } catch {
+    return { uri: pageUrl }
+  }
+  return { url: url.pathname + (ignoreQuery ? '' : url.search), uri: pageUrl, domain: url.hostname }
+}
+
 /** The page title Woopra shows: "category name" as analytics.js names pages, else the document title. */
 export function pageTitle(payload: Pick<Payload, 'page_name' | 'page_category' | 'page_title'>) {
   const name = asText(payload.page_name)
@@ -25,7 +41,8 @@ const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
   fields: {
     page_url: {
       label: 'Page URL',
-      description: 'The URL of the page, sent as `url`.',
+      description:
+        'The full URL of the page. Woopra receives its path as `url` (with the query only when the Ignore Query In URLs setting is off), the full URL as `uri` and its host as `domain`, as the tracker sends them for its own page views.',
       type: 'string',
       default: pathOrElse('$.properties.url', '$.context.page.url')
     },
@@ -55,12 +72,14 @@ const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
       default: { '@path': '$.properties' }
     }
   },
-  perform: (woopra, { payload, context }) => {
+  perform: (woopra, { payload, settings, context }) => {
     // The cookie plugin left this event to the cloud destination, which sends it: not twice.
     if (leftToCloud(context.event)) return
     requireTracker(woopra)
-    const properties: Record<string, unknown> = { ...payload.properties }
-    if (payload.page_url) properties.url = payload.page_url
+    const properties: Record<string, unknown> = {
+      ...payload.properties,
+      ...pageUrlProperties(payload.page_url, settings.ignoreQueryUrl !== false)
+    }
     const title = pageTitle(payload)
     if (title) properties.title = title
     // An explicit options argument, so that no page property is read as a tracking option (see trackEvent).

@@ -44,9 +44,13 @@ const visit = {
   language: 'nl-NL'
 }
 
-async function pageView(event: SegmentEvent) {
+async function pageView(event: SegmentEvent, given: Record<string, unknown> = settings) {
   nock(WOOPRA).get('/track/ce').query(true).reply(200, '')
-  const responses = await testDestination.testAction('trackPageView', { event, settings, useDefaultMappings: true })
+  const responses = await testDestination.testAction('trackPageView', {
+    event,
+    settings: given as typeof settings,
+    useDefaultMappings: true
+  })
   expect(responses).toHaveLength(1)
   expect(responses[0].options.method).toBe('GET')
   expect(endpointOf(responses[0])).toBe('https://www.woopra.com/track/ce')
@@ -54,7 +58,7 @@ async function pageView(event: SegmentEvent) {
 }
 
 describe('Woopra.trackPageView', () => {
-  it('sends a page call as Woopra’s pv event with the url, uri, domain and "category name" title of the page', async () => {
+  it('sends a page call as Woopra’s pv event with the url (path, no query), uri, domain and "category name" title of the page', async () => {
     const response = await pageView(
       pageEvent({
         name: 'Pricing',
@@ -74,7 +78,7 @@ describe('Woopra.trackPageView', () => {
     expect(response.status).toBe(200)
     expect(queryOf(response)).toEqual({
       ...visit,
-      ce_url: '/pricing/plans?plan=pro&period=year',
+      ce_url: '/pricing/plans',
       ce_uri: 'https://www.example.com/pricing/plans?plan=pro&period=year#faq',
       ce_domain: 'www.example.com',
       ce_title: 'Docs Pricing',
@@ -120,7 +124,7 @@ describe('Woopra.trackPageView', () => {
 
     expect(queryOf(response)).toEqual({
       ...visit,
-      ce_url: '/context/page?from=context',
+      ce_url: '/context/page',
       ce_uri: 'https://shop.example.com/context/page?from=context',
       ce_domain: 'shop.example.com',
       ce_title: 'Context Title',
@@ -128,7 +132,7 @@ describe('Woopra.trackPageView', () => {
     })
   })
 
-  it('reads the path and query of a relative page URL and sends no domain', async () => {
+  it('reads the path of a relative page URL and sends no domain', async () => {
     const response = await pageView(
       pageEvent({ name: 'Cart', properties: { url: '/cart?step=2' }, context: { userAgent: USER_AGENT } })
     )
@@ -140,16 +144,35 @@ describe('Woopra.trackPageView', () => {
       cv_id: 'user-42',
       timestamp: TIMESTAMP_MS,
       timeout: '60000',
-      ce_url: '/cart?step=2',
+      ce_url: '/cart',
       ce_uri: '/cart?step=2',
       ce_title: 'Cart'
     })
   })
 
+  it('keeps the query in ce_url when Ignore Query In URLs is off, as the tracker with ignore_query_url false', async () => {
+    const event = pageEvent({ name: 'Plans', properties: { url: 'https://example.com/plans?plan=pro&x=1#top' } })
+
+    const kept = await pageView(event, { ...settings, ignoreQueryUrl: false })
+    const dropped = await pageView(event, { ...settings, ignoreQueryUrl: true })
+
+    expect(queryOf(kept)).toEqual({
+      ...visit,
+      ce_url: '/plans?plan=pro&x=1',
+      ce_uri: 'https://example.com/plans?plan=pro&x=1#top',
+      ce_domain: 'example.com',
+      ce_title: 'Plans'
+    })
+    expect(queryOf(dropped)).toEqual({ ...queryOf(kept), ce_url: '/plans' })
+  })
+
   it('round-trips a page URL with non-ASCII and reserved characters', async () => {
     const url = 'https://example.com/caf%C3%A9/men%C3%BC?q=cr%C3%A8me+br%C3%BBl%C3%A9e&x=a%26b'
 
-    const response = await pageView(pageEvent({ name: 'Café & Menü', properties: { url } }))
+    const response = await pageView(pageEvent({ name: 'Café & Menü', properties: { url } }), {
+      ...settings,
+      ignoreQueryUrl: false
+    })
 
     const params = queryOf(response)
     expect(params.ce_uri).toBe(url)
@@ -165,7 +188,7 @@ describe('Woopra.trackPageView', () => {
 
     const params = queryOf(response)
     expect(params.ce_uri).toBe('https://example.com/café?q=crème')
-    expect(params.ce_url).toBe('/caf%C3%A9?q=cr%C3%A8me')
+    expect(params.ce_url).toBe('/caf%C3%A9')
     expect(params.ce_domain).toBe('example.com')
   })
 
@@ -176,7 +199,7 @@ describe('Woopra.trackPageView', () => {
 
     const params = queryOf(response)
     expect(params.ce_domain).toBe('admin.example.com')
-    expect(params.ce_url).toBe('/users?page=2')
+    expect(params.ce_url).toBe('/users')
     expect(params.ce_uri).toBe('https://admin.example.com:8443/users?page=2')
   })
 
@@ -227,7 +250,7 @@ describe('Woopra.trackPageView', () => {
       project: 'example.com',
       event: 'pv',
       cookie: 'anon-7',
-      ce_url: '/guide/start?lang=en',
+      ce_url: '/guide/start',
       ce_uri: 'https://docs.example.com/guide/start?lang=en',
       ce_domain: 'docs.example.com',
       ce_title: 'Getting started',
@@ -258,7 +281,7 @@ describe('Woopra.trackPageView', () => {
     }
     expect(queryOf(response)).toEqual({
       ...visit,
-      ce_url: '/signup?ref=nav',
+      ce_url: '/signup',
       ce_uri: 'https://example.com/signup?ref=nav',
       ce_domain: 'example.com',
       ce_title: 'Signup'

@@ -15,6 +15,14 @@ const PAGE = {
   url: 'https://shop.example.com/docs/intro?ref=ad'
 }
 
+/** What Woopra gets for that page: the path as `url` (the query ignored by default), the full URL as `uri`, the host. */
+const SENT = {
+  ...PAGE,
+  url: '/docs/intro',
+  uri: 'https://shop.example.com/docs/intro?ref=ad',
+  domain: 'shop.example.com'
+}
+
 /**
  * A page call as analytics.js builds it for `page(category, name, properties)`: the page's properties (with its
  * document title), the name and category among them, and the page again in the context. Built here rather than by
@@ -41,7 +49,7 @@ describe('trackPageView', () => {
     await plugins[0].page?.(pageCall('Docs', 'Intro', { plan: 'pro' }))
 
     expect(tracker.calls).toEqual([
-      ['track', 'pv', { ...PAGE, title: 'Docs Intro', name: 'Intro', category: 'Docs', plan: 'pro' }, {}]
+      ['track', 'pv', { ...SENT, title: 'Docs Intro', name: 'Intro', category: 'Docs', plan: 'pro' }, {}]
     ])
   })
 
@@ -50,7 +58,7 @@ describe('trackPageView', () => {
 
     await plugins[0].page?.(pageCall(undefined, 'Pricing'))
 
-    expect(tracker.calls).toEqual([['track', 'pv', { ...PAGE, title: 'Pricing', name: 'Pricing' }, {}]])
+    expect(tracker.calls).toEqual([['track', 'pv', { ...SENT, title: 'Pricing', name: 'Pricing' }, {}]])
   })
 
   it('titles an unnamed page with the document title', async () => {
@@ -58,7 +66,7 @@ describe('trackPageView', () => {
 
     await plugins[0].page?.(pageCall())
 
-    expect(tracker.calls).toEqual([['track', 'pv', { ...PAGE, title: 'Intro – Docs' }, {}]])
+    expect(tracker.calls).toEqual([['track', 'pv', { ...SENT, title: 'Intro – Docs' }, {}]])
   })
 
   it('falls back to the page context when the properties carry no URL or title', async () => {
@@ -72,7 +80,12 @@ describe('trackPageView', () => {
     await plugins[0].page?.(new Context(event))
 
     expect(tracker.calls).toEqual([
-      ['track', 'pv', { section: 'docs', url: 'https://shop.example.com/a', title: 'A' }, {}]
+      [
+        'track',
+        'pv',
+        { section: 'docs', url: '/a', uri: 'https://shop.example.com/a', domain: 'shop.example.com', title: 'A' },
+        {}
+      ]
     ])
   })
 
@@ -86,7 +99,9 @@ describe('trackPageView', () => {
 
     await plugins[0].page?.(new Context(event))
 
-    expect(tracker.calls).toEqual([['track', 'pv', { url: 'https://shop.example.com/a', title: 'A' }, {}]])
+    expect(tracker.calls).toEqual([
+      ['track', 'pv', { url: '/a', uri: 'https://shop.example.com/a', domain: 'shop.example.com', title: 'A' }, {}]
+    ])
   })
 
   it('keeps a page property named timeout as a property', async () => {
@@ -94,7 +109,10 @@ describe('trackPageView', () => {
 
     await plugins[0].page?.(new Context({ type: 'page', name: 'Home', properties: { timeout: 1, url: '/' } }))
 
-    expect(tracker.calls).toEqual([['track', 'pv', { timeout: 1, url: '/', title: 'Home' }, {}]])
+    // A relative URL is read against the page, as the tracker fills in the host.
+    expect(tracker.calls).toEqual([
+      ['track', 'pv', { timeout: 1, url: '/', uri: '/', domain: 'localhost', title: 'Home' }, {}]
+    ])
   })
 
   it('follows a custom mapping', async () => {
@@ -112,7 +130,53 @@ describe('trackPageView', () => {
     await plugins[0].page?.(new Context({ type: 'page', name: 'Ignored', properties }))
 
     expect(tracker.calls).toEqual([
-      ['track', 'pv', { section: 'help', url: 'https://shop.example.com/docs', title: 'Docs' }, {}]
+      [
+        'track',
+        'pv',
+        {
+          section: 'help',
+          url: '/docs',
+          uri: 'https://shop.example.com/docs',
+          domain: 'shop.example.com',
+          title: 'Docs'
+        },
+        {}
+      ]
     ])
+  })
+
+  it.each([
+    [undefined, '/plans'],
+    [true, '/plans'],
+    [false, '/plans?plan=pro&x=1']
+  ])(
+    'sends the path as url, with the query only when Ignore Query In URLs is off (%p), as the cloud sends ce_url',
+    async (ignoreQueryUrl, url) => {
+      const { plugins, tracker } = await pluginsWithTracker([defaultSubscription], {
+        domain: 'example.com',
+        ignoreQueryUrl
+      })
+
+      await plugins[0].page?.(
+        new Context({ type: 'page', name: 'Plans', properties: { url: 'https://example.com/plans?plan=pro&x=1#top' } })
+      )
+
+      expect(tracker.calls).toEqual([
+        [
+          'track',
+          'pv',
+          { url, uri: 'https://example.com/plans?plan=pro&x=1#top', domain: 'example.com', title: 'Plans' },
+          {}
+        ]
+      ])
+    }
+  )
+
+  it('sends an unreadable page URL as uri, and its url property as given (as the cloud does)', async () => {
+    const { plugins, tracker } = await pluginsWithTracker([defaultSubscription])
+
+    await plugins[0].page?.(new Context({ type: 'page', name: 'Odd', properties: { url: 'http://[bad' } }))
+
+    expect(tracker.calls).toEqual([['track', 'pv', { url: 'http://[bad', uri: 'http://[bad', title: 'Odd' }, {}]])
   })
 })
