@@ -29,8 +29,9 @@ import {
 const testDestination = createTestIntegration(Destination)
 const PROPERTY_TIMEOUT_MS = 120_000
 
+// The cookie plugin's preset names an action of the web package, which the manifest merges in: not run here.
 const presets = (Destination.presets ?? []).flatMap((preset) =>
-  preset.type === 'automatic'
+  preset.type === 'automatic' && preset.partnerAction in Destination.actions
     ? [
         {
           name: preset.name ?? preset.partnerAction,
@@ -154,7 +155,7 @@ describe('what a hostile value reads instead', () => {
     )
     expect(await outcome(event)).toBeUndefined()
     expect(sent).toHaveLength(1)
-    expect(sent[0].get('ce_url')).toBe('/a?b=1')
+    expect(sent[0].get('ce_url')).toBe('/a') // the path: the query is ignored by default
     expect(sent[0].get('ce_uri')).toBe('https://shop.example.com/a?b=1')
   })
 })

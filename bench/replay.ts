@@ -17,6 +17,7 @@ import { DEFAULT_SEED, generateMix } from './events'
 import { PathProcess } from './path-process'
 import { formatRateLimitTable, runRateLimitPoint } from './replay-rate-limit'
 import type { RateLimitPoint } from './replay-rate-limit'
+import { formatS3Table, s3Scenario } from './replay-s3'
 import { startSink } from './sink'
 
 // npm run bench -- --replay: `npm run replay` on a generated archive against the local sink, answering at once and
@@ -38,7 +39,11 @@ Points whose full archive would take long run on a prefix of it sized to about -
   --rate-limits <l>   the 429 scenario: comma-separated limits N (requests a second) of a local Woopra that answers
                       429 with Retry-After: 1 beyond them, each replayed for about 40 s at the widest concurrency
                       and each latency; reports accepted/s ÷ N and the 429s (default 50,200; 0 to skip)
-  --only-429          run the 429 scenario only`
+  --only-429          run the 429 scenario only
+  --s3-events <n>     the S3 scenario: a Segment-layout archive of n events (2000 per gzipped object) replayed from a
+                      local folder and from a local S3 server (s3rver) with each --latency added to every S3 request,
+                      at concurrency 64 (default 20000; 0 to skip)
+  --only-s3           run the S3 scenario only`
 
 interface ReplayBenchOptions {
   events: number
@@ -49,6 +54,8 @@ interface ReplayBenchOptions {
   seed: number
   rateLimits: number[]
   only429: boolean
+  s3Events: number
+  onlyS3: boolean
 }
 
 const ROOT = path.resolve(__dirname, '..')
@@ -72,7 +79,7 @@ function list(value: string): number[] {
 }
 
 export function parseReplayArgs(argv: string[]): ReplayBenchOptions {
-  const options: ReplayBenchOptions = { events: 100_000, small: 20_000, concurrency: [1, 8, 64], latency: [0, 100], seconds: 12, seed: DEFAULT_SEED, rateLimits: [50, 200], only429: false } // prettier-ignore
+  const options: ReplayBenchOptions = { events: 100_000, small: 20_000, concurrency: [1, 8, 64], latency: [0, 100], seconds: 12, seed: DEFAULT_SEED, rateLimits: [50, 200], only429: false, s3Events: 20_000, onlyS3: false } // prettier-ignore
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=')
     const value = () => inline ?? argv[++i] ?? ''
@@ -84,6 +91,8 @@ export function parseReplayArgs(argv: string[]): ReplayBenchOptions {
     else if (flag === '--seed') options.seed = Number(value())
     else if (flag === '--rate-limits') options.rateLimits = list(value()).filter((limit) => limit > 0)
     else if (flag === '--only-429') options.only429 = true
+    else if (flag === '--s3-events') options.s3Events = Number(value())
+    else if (flag === '--only-s3') options.onlyS3 = true
     else throw new Error(`Unknown option ${argv[i]} for --replay`)
   }
   return options
@@ -289,6 +298,13 @@ export async function replayBench(argv: string[]) {
   const options = parseReplayArgs(argv)
   const started = Date.now()
   mkdirSync(RESULTS_DIR, { recursive: true })
+  if (options.onlyS3) {
+    const s3Points = await s3Scenario({ ...options, s3Latency: options.latency }, REPLAY_NODE_OPTIONS)
+    console.log(`\n${formatS3Table(s3Points)}\n`)
+    const report = { date: new Date().toISOString(), command: `npm run bench -- --replay ${argv.join(' ')}`.trim(), machine: { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg() }, options, s3Points, s3Table: formatS3Table(s3Points) } // prettier-ignore
+    writeFileSync(path.join(RESULTS_DIR, 'replay-s3.json'), JSON.stringify(report, null, 2) + '\n')
+    return
+  }
   const archive = await ensureArchive(options.events, options.seed)
   if (options.only429) {
     const rateLimitPoints = await rateLimitScenario(options, archive)
@@ -326,6 +342,8 @@ export async function replayBench(argv: string[]) {
   const table = formatTable(points)
   console.log(`\n${table}\n`)
   const rateLimitPoints = await rateLimitScenario(options, archive)
+  const s3Points = options.s3Events > 0 ? await s3Scenario({ ...options, s3Latency: options.latency }, REPLAY_NODE_OPTIONS) : [] // prettier-ignore
+  if (s3Points.length > 0) console.log(`\n${formatS3Table(s3Points)}\n`)
   console.log(
     [
       'events/s: after the warm-up (the first 3000 events, or the first 20% of a shorter run), as path (a) is measured after its own.', // prettier-ignore
@@ -343,6 +361,8 @@ export async function replayBench(argv: string[]) {
     table,
     rateLimitPoints,
     rateLimitTable: formatRateLimitTable(rateLimitPoints),
+    s3Points,
+    s3Table: formatS3Table(s3Points),
     durationS: Math.round((Date.now() - started) / 100) / 10
   }
   writeFileSync(path.join(RESULTS_DIR, 'replay.json'), JSON.stringify(report, null, 2) + '\n')

@@ -33,6 +33,13 @@ describe('RateGovernor', () => {
     governor.started(200)
     governor.started(900) // idle for 600 ms: the next waits a whole interval
     expect(governor.delayBeforeStart(900)).toBe(100)
+    // At 100 a second, a start 40 ms late is caught up (the next are due at once), one 60 ms late is not.
+    const fast = new RateGovernor({ maxRate: 100, maxPauseMs: 60_000 })
+    fast.started(0)
+    fast.started(50)
+    expect(fast.delayBeforeStart(50)).toBe(0)
+    fast.started(200)
+    expect(fast.delayBeforeStart(200)).toBe(10)
   })
 
   it('on a 429, holds every start for Retry-After, then allows 90% of the rate Woopra accepted in the last second', () => {
@@ -69,6 +76,7 @@ describe('RateGovernor', () => {
     succeed(governor, 100, 0, 1000)
     expect(governor.throttled(990, 1000, 1000).rate).toBe(90)
     expect(governor.throttled(995, 1005, 1000)).toEqual({ pauseMs: 1000 }) // started before the decrease
+    expect(governor.throttled(1000, 1004, 1000)).toEqual({ pauseMs: 1000 }) // started in the same millisecond
     expect(governor.rate(2005)).toBe(90)
     expect(governor.delayBeforeStart(2000)).toBe(5)
     // An attempt started after the decrease that is refused again is new news: another decrease.

@@ -266,7 +266,9 @@ describe('npm run replay', () => {
     const run = spawnReplay(['--project', 'example.com', '--dry-run', 'e.jsonl'], { cwd: dir })
     await expectExit(run, 1)
     const summary = summaryOf(run.stderr)
-    expect(summary).toMatchObject({ read: 4, delivered: 3, deadLettered: 1 })
+    // A dry run delivers nothing: it says what it would send.
+    expect(summary).toMatchObject({ read: 4, wouldSend: 3, deadLettered: 1, dryRun: true })
+    expect(summary).not.toHaveProperty('delivered')
     expectIdentity(summary)
     const requests = run.stdout
       .trim()

@@ -185,7 +185,8 @@ describe('settings and fields of an action request', () => {
     expect(body).toEqual([
       {
         statusCode: 400,
-        message: 'The body has no `settings`: send {"payload": <event>, "settings": {"project": …}}.',
+        message:
+          'The body has no `settings`: send {"payload": <event>, "settings": {"project": …, "ignoreQueryUrl": …}}.',
         requestError: true
       }
     ])

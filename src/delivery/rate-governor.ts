@@ -35,6 +35,8 @@ const DECREASE = 0.9
 const INCREASE_PER_SECOND = 0.01
 const MIN_RATE = 1
 const WINDOW_MS = 1000
+/** How far behind its schedule pacing may be and still catch up (a burst of at most this long's share of the rate). */
+const MAX_CATCH_UP_MS = 50
 
 export class RateGovernor {
   private readonly maxRate: number
@@ -81,9 +83,9 @@ export class RateGovernor {
       return
     }
     const interval = 1000 / rate
-    // A timer fires a little late: keep to the schedule rather than add each delay to it, unless the starts fell
-    // behind by a whole interval or more (idle, or held by concurrency), which is not made up in a burst.
-    const onSchedule = now - this.nextStartAt < interval
+    // Timers fire late, more so on a busy machine: keep to the schedule rather than add each delay to it, unless the
+    // starts fell behind by more than MAX_CATCH_UP_MS (idle, or held by concurrency), which is not made up.
+    const onSchedule = now - this.nextStartAt < Math.max(interval, MAX_CATCH_UP_MS)
     this.nextStartAt = (onSchedule ? this.nextStartAt : now) + interval
   }
 
@@ -102,7 +104,8 @@ export class RateGovernor {
     this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs)
     this.nextStartAt = -Infinity
     // The other attempts in flight when the first 429 came are the same overload: one decrease for them all.
-    if (startedAt < this.lastOverloadAt) return { pauseMs }
+    // (In the same millisecond too: once the first 429 is answered, nothing starts before the pause ends.)
+    if (startedAt <= this.lastOverloadAt) return { pauseMs }
     this.lastOverloadAt = now
     if (now - this.sendingSince < WINDOW_MS) return { pauseMs, rate: allowed }
     this.forgetBefore(now - WINDOW_MS)

@@ -32,9 +32,12 @@ export function withWoopraCookie<T>(
   return requestCookie.run({ cookie: readWoopraCookie(request, options.cookieName ?? DEFAULT_COOKIE_NAME) }, handler)
 }
 
-/** Connect-style middleware (Express, and Fastify's `onRequest`/`preHandler` hooks): `withWoopraCookie` around `next`. */
+/**
+ * Connect-style middleware (Express; Fastify's `preHandler` hook): `withWoopraCookie` around `next`. Register it after
+ * any body parser: a parser calls `next` from the request stream's events, which run outside the request's store.
+ */
 export function woopraCookieMiddleware(options: WoopraCookieOptions = {}) {
-  return (request: RequestWithHeaders, _response: unknown, next: (error?: unknown) => void): void => {
+  return (request: RequestWithHeaders, _response: unknown, next: () => void): void => {
     withWoopraCookie(request, () => next(), options)
   }
 }

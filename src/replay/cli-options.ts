@@ -60,7 +60,11 @@ Options:
   -h, --help                show this help
 
 Progress goes to standard error: a progress bar on a terminal, else one JSON line every few seconds. The run ends
-with a summary (read = delivered + skipped + dead-lettered). Ctrl+C (or SIGTERM) stops reading, lets the events in
+with a summary (read = delivered + skipped + dead-lettered; in a dry run, wouldSend instead of delivered). Their
+eventsPerSecond counts the events delivered to Woopra (in a dry run: the requests written) per second, over the last
+10 s in progress lines and over the whole run in the summary; skipped and dead-lettered events are not in it. The
+estimated total counts records (events and lines that are not) from the share of the input's bytes read so far
+(compressed bytes for gzip), capped by --limit. Ctrl+C (or SIGTERM) stops reading, lets the events in
 flight finish, writes the checkpoint and the summary; a second Ctrl+C, a second or more later, exits at once.
 Standard output carries nothing but the --dry-run requests (use npm run -s, or --output, to keep npm's own lines
 out of a file).

@@ -36,12 +36,19 @@ export function exitCode(summary: ReplaySummary, allowEmpty = false): number {
   return summary.deadLettered > 0 || summary.notFinished > 0 ? EXIT.deadLettered : EXIT.ok
 }
 
+/** The summary as printed: a dry run's `delivered` is `wouldSend`. */
+export function summaryLine(summary: ReplaySummary) {
+  const { delivered, ...rest } = summary
+  return { time: new Date().toISOString(), msg: 'summary', ...(summary.dryRun ? { wouldSend: delivered } : { delivered }), ...rest } // prettier-ignore
+}
+
 export function formatSummary(summary: ReplaySummary): string {
+  const sent = summary.dryRun ? 'would send' : 'delivered'
   const lines = [
-    `read ${summary.read} = delivered ${summary.delivered} + skipped ${summary.skipped} + dead-lettered ${summary.deadLettered}`, // prettier-ignore
+    `read ${summary.read} = ${sent} ${summary.delivered} + skipped ${summary.skipped} + dead-lettered ${summary.deadLettered}`, // prettier-ignore
     `  skipped: ${summary.skippedDuplicates} duplicate messageId, ${summary.skippedDisabled} turned off by integrations, ${summary.skipped - summary.skippedDuplicates - summary.skippedDisabled} matching no subscription`, // prettier-ignore
     `  retries ${summary.retries}; already settled by an earlier run ${summary.alreadySettled}; other shards ${summary.otherShards}`, // prettier-ignore
-    `  ${summary.eventsPerSecond} events/s over ${summary.durationSeconds} s; peak RSS ${summary.peakRssMB} MB`
+    `  ${summary.eventsPerSecond} events/s ${summary.dryRun ? 'written' : 'delivered'} over ${summary.durationSeconds} s; peak RSS ${summary.peakRssMB} MB` // prettier-ignore
   ]
   if (summary.deadLettered > 0) lines.push(`  dead letters: ${shownPath(summary.deadLetters)}`)
   if (summary.notFinished > 0) lines.push(`  ${summary.notFinished} events read ahead were not settled (not started, or still in flight when the drain timed out); --resume sends them`) // prettier-ignore
@@ -121,7 +128,7 @@ function dryRunOutput(options: CliOptions, controller: AbortController): Writabl
 function report(summary: ReplaySummary, options: CliOptions): number {
   if (process.stderr.isTTY) say(formatSummary(summary))
   if (summary.stoppedBy) say(summary.stoppedBy)
-  say(JSON.stringify({ time: new Date().toISOString(), msg: 'summary', ...summary }))
+  say(JSON.stringify(summaryLine(summary)))
   const code = exitCode(summary, options.allowEmpty)
   if (code === EXIT.noEvents) {
     // A checkpoint of nothing would make the next run ask for --resume: none is kept.

@@ -75,6 +75,7 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
   const settlement = new Settlement({
     ...options,
     shard: options.shard ? formatShard(options.shard) : undefined,
+    dryRun: options.dryRunOutput !== undefined,
     onSettled: () => delivery.wakeReader()
   })
   const { counts } = settlement
@@ -90,7 +91,9 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     totalBytes,
     intervalMs: options.progressIntervalMs,
     counts: () => ({ ...counts }),
-    inFlight: () => delivery.inFlight
+    inFlight: () => delivery.inFlight,
+    limit: options.limit,
+    dryRun: options.dryRunOutput !== undefined
   })
   progressDisplay.start()
   options.signal?.addEventListener('abort', () => {
@@ -116,6 +119,7 @@ export async function runReplay<S>(options: ReplayOptions<S>): Promise<ReplaySum
     const interrupted = isAborted()
     counts.read -= notFinished
     const complete = !interrupted && !stoppedBy && !limitReached() && notFinished === 0
+    progressDisplay.stop(complete || (limitReached() && !interrupted && notFinished === 0))
     return { ...settlement.summary({ notFinished, interrupted, complete, startedAt, cpuAtStart }), ...(stoppedBy ? { stoppedBy } : {}) } // prettier-ignore
   } finally {
     progressDisplay.stop()

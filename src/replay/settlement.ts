@@ -26,7 +26,10 @@ export interface ReplaySummary extends ReplayCounts {
    */
   stoppedBy?: string
   complete: boolean
+  /** A dry run: `delivered` counts the requests written, that would be sent (shown as `wouldSend`). */
+  dryRun: boolean
   durationSeconds: number
+  /** Events delivered to Woopra (a dry run: requests written) per second of the run; skipped and dead-lettered not. */
   eventsPerSecond: number
   cpuSeconds: number
   peakRssMB: number
@@ -50,6 +53,7 @@ export interface SettlementOptions {
   previous?: CheckpointState
   deadLetterFile: string
   appendDeadLetters: boolean
+  dryRun: boolean
   /** Called after each record settles (the reader may be waiting for room). */
   onSettled: () => void
 }
@@ -171,14 +175,14 @@ export class Settlement {
     const durationSeconds = (Date.now() - run.startedAt) / 1000
     const cpu = process.cpuUsage(run.cpuAtStart)
     const { counts } = this
-    const settled = counts.delivered + counts.skipped + counts.deadLettered
     return {
       ...counts,
       notFinished: run.notFinished,
       interrupted: run.interrupted,
       complete: run.complete,
       durationSeconds: Math.round(durationSeconds * 10) / 10,
-      eventsPerSecond: durationSeconds > 0 ? Math.round((settled / durationSeconds) * 10) / 10 : 0,
+      dryRun: this.options.dryRun,
+      eventsPerSecond: durationSeconds > 0 ? Math.round((counts.delivered / durationSeconds) * 10) / 10 : 0,
       cpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 100) / 100,
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       ...(this.options.checkpointFile ? { checkpoint: this.options.checkpointFile } : {}),

@@ -118,7 +118,8 @@ function openSource(source: Source, stdin: Readable): AsyncIterable<Buffer | str
 
 /**
  * The records of one source. `onBytes` is called with the number of raw (compressed) bytes read as reading goes,
- * for the progress. Errors of the source itself (unreadable, corrupt gzip, a broken JSON array) are thrown after the
+ * for the progress: as the position of the records cut so far (for gzip, the compressed bytes the decompressor has
+ * consumed), not as read ahead, so that bytes and records grow together. Errors of the source itself (unreadable, corrupt gzip, a broken JSON array) are thrown after the
  * records read before them.
  */
 export async function* readRecords(
@@ -127,7 +128,13 @@ export async function* readRecords(
   stdin: Readable = process.stdin
 ): AsyncGenerator<RawRecord> {
   const raw = openSource(source, stdin)
-  const counted = countBytes(raw, onBytes)
+  let rawBytes = 0
+  const counted = countBytes(raw, (bytes) => (rawBytes += bytes))
+  let reported = 0
+  const reportPosition = (position: number) => {
+    if (position > reported) onBytes(position - reported)
+    reported = Math.max(reported, position)
+  }
   const first = await counted.next()
   if (first.done) return
   const head = first.value
@@ -138,11 +145,17 @@ export async function* readRecords(
     gunzip = createGunzip()
     decompressed = pipeInto(rest, gunzip)
   }
-  const text = peekFirstCharacter(decompressed)
+  let textBytes = 0
+  const positioned = mapChunks(slices(decompressed, POSITION_STEP_BYTES), (chunk) => {
+    textBytes += chunk.length
+    reportPosition(gunzip ? gunzip.bytesWritten : textBytes)
+  })
+  const text = peekFirstCharacter(positioned)
   try {
     const firstChar = await text.first
     yield* firstChar === '[' ? jsonArrayElements(text.chunks) : jsonLines(text.chunks)
   } finally {
+    reportPosition(rawBytes)
     if (raw !== stdin) raw.destroy()
     gunzip?.destroy()
   }
@@ -156,6 +169,22 @@ async function* countBytes(
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
     onBytes(buffer.length)
     yield buffer
+  }
+}
+
+/** Text is handed to the record splitter in pieces of this size at most, so that the position moves in small steps. */
+const POSITION_STEP_BYTES = 16 * 1024
+
+async function* slices(chunks: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    for (let start = 0; start < chunk.length; start += size) yield chunk.subarray(start, start + size)
+  }
+}
+
+async function* mapChunks(chunks: AsyncIterable<Buffer>, onChunk: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    onChunk(chunk)
+    yield chunk
   }
 }
 

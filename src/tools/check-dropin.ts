@@ -176,10 +176,12 @@ async function checkCloudFolder(folder: DestinationFolder, root: string): Promis
   step("Typecheck as destination-actions' `typecheck` (tsc -p tsconfig.build.json --noEmit)")
   const tsc = [toolBin(lintTools, 'typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noEmit']
   if (!run(process.execPath, tsc, actionsPackage)) failures.push('the copy does not type-check')
+  else console.log('  ok')
   reportLint(root, path.relative(root, destinationDir), lintTools, failures)
   const config = {
     rootDir: actionsPackage,
-    testEnvironment: 'node',
+    // Jest 27's own environment: the tree's node_modules would give this package's Jest 29 one.
+    testEnvironment: toolBin(jestTools, 'jest-environment-node'),
     transform: { '^.+\\.ts$': toolBin(jestTools, 'ts-jest') },
     globals: { 'ts-jest': { isolatedModules: true } },
     setupFilesAfterEnv: ['<rootDir>/test/setup-after-env.ts'],

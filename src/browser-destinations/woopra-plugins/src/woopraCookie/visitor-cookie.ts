@@ -54,6 +54,11 @@ function visitorId(): string {
   return LINKED_ID.exec(location.href)?.[1] ?? randomId()
 }
 
+/** The tracker's default cookie domain: the page host without `www.`, with a leading dot (its subdomains too). */
+export function defaultCookieDomain(hostname: string): string {
+  return `.${hostname.replace(/^www\./, '')}`
+}
+
 function writeCookie(name: string, value: string, path: string, domain: string | undefined): void {
   const expires = new Date(Date.now() + LIFETIME_DAYS * 24 * 60 * 60 * 1000).toUTCString()
   document.cookie =
@@ -73,7 +78,7 @@ export function visitorCookie(settings: CookieSettings): string | undefined {
   if (existing) return existing
   const id = visitorId()
   const path = settings.cookiePath?.trim() || DEFAULT_COOKIE_PATH
-  writeCookie(name, id, path, settings.cookieDomain?.trim() || `.${location.hostname.replace(/^www\./, '')}`)
+  writeCookie(name, id, path, settings.cookieDomain?.trim() || defaultCookieDomain(location.hostname))
   if (readCookie(name) === id) return id
   writeCookie(name, id, path, undefined)
   return readCookie(name) === id ? id : undefined

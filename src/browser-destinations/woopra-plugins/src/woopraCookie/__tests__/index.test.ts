@@ -138,10 +138,12 @@ describe('woopraCookie', () => {
     expect(id).toMatch(WOOPRA_ID)
     expect(second?.event.integrations).toEqual({ Woopra: { cookie: id } })
     expect(document.cookie).toBe(`wooTracker=${id}`)
-    // Written once, as w.js writes it on this page: its default domain and path, two years, not secure on http.
+    // Written once, as w.js writes it on this page: its default domain and path, two years, Secure on https only (this
+    // package's Jest runs on http://localhost, the monorepo's on https://segment.com).
     expect(writes).toHaveLength(1)
     const { expires, ...attributes } = attributesOf(writes[0])
-    expect(attributes).toEqual({ cookie: `wooTracker=${id}`, path: '/', domain: '.localhost' })
+    const secure = location.protocol === 'https:' ? { secure: '' } : {}
+    expect(attributes).toEqual({ cookie: `wooTracker=${id}`, path: '/', domain: `.${location.hostname}`, ...secure })
     expect(Math.abs(Date.parse(expires) - (Date.now() + 730 * DAY_MS))).toBeLessThan(60000)
   })
 
@@ -168,7 +170,8 @@ describe('woopraCookie', () => {
   })
 
   it('writes the cookie under the name, domain and path of the settings', async () => {
-    const plugin = await cookiePlugin({ cookieName: 'shopVisitor', cookieDomain: ' localhost ', cookiePath: '/' })
+    const host = location.hostname
+    const plugin = await cookiePlugin({ cookieName: 'shopVisitor', cookieDomain: ` ${host} `, cookiePath: '/' })
     const writes = cookieWrites()
 
     const enriched = await plugin.track?.(new Context({ type: 'track', event: 'X' }))
@@ -177,7 +180,13 @@ describe('woopraCookie', () => {
     expect(id).toMatch(WOOPRA_ID)
     expect(document.cookie).toBe(`shopVisitor=${id}`)
     expect(writes.map((written) => ({ ...attributesOf(written), expires: '' }))).toEqual([
-      { cookie: `shopVisitor=${id}`, path: '/', domain: 'localhost', expires: '' }
+      {
+        cookie: `shopVisitor=${id}`,
+        path: '/',
+        domain: host,
+        expires: '',
+        ...(location.protocol === 'https:' ? { secure: '' } : {})
+      }
     ])
   })
 
