@@ -4,7 +4,7 @@ import definition from '../../src/destinations/woopra'
 import { parseCli, readSubscriptions } from '../../src/replay/cli'
 import { checkFql } from '../../src/replay/fql'
 import { Interrupts } from '../../src/replay/interrupt'
-import { nearest } from '../../src/replay/nearest'
+import { nearest } from '../../src/cli/nearest'
 import { callerDirectory, checkWritable } from '../../src/replay/preflight'
 import { expectExit, numberedEvents, removeTempDirs, spawnNpmReplay, spawnReplay, startFaultySink, summaryOf, tempDir, writeJsonLines } from '../__helpers__/replay' // prettier-ignore
 
