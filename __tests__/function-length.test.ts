@@ -8,7 +8,7 @@ import ts from 'typescript'
 const ROOT = path.join(__dirname, '..')
 const MAX_LINES = 80
 /** Known to be longer, each to be split on its own branch; an entry that is no longer long must be removed. */
-const KNOWN_LONG = new Set(['src/server/cli.ts: main'])
+const KNOWN_LONG = new Set<string>([])
 
 function sourceFiles(folder: string): string[] {
   return fs.readdirSync(path.join(ROOT, folder), { withFileTypes: true }).flatMap((entry) => {

@@ -28,7 +28,7 @@ export async function startS3(): Promise<S3StandIn> {
   const child = spawn(
     process.execPath,
     ['--openssl-legacy-provider', '-r', require.resolve('ts-node/register/transpile-only'), path.join(__dirname, 's3rver-process.ts'), directory], // prettier-ignore
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } }
+    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } }
   )
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const port = await new Promise<number>((resolve, reject) => {

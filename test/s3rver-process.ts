@@ -9,6 +9,9 @@ async function main() {
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory })
   const { port } = await server.run()
   process.stdout.write(`${JSON.stringify({ port })}\n`)
+  // Standard input is a pipe from the test process: it ends when that process does, even killed, and so does this.
+  process.stdin.resume()
+  process.stdin.on('end', () => process.exit(0))
 }
 
 main().catch((error: Error) => {

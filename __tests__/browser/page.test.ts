@@ -7,6 +7,7 @@ import type { ActionsServer } from '../../src/server/server'
 import type { LogEntry } from '../../src/server/log'
 import type { StandinCall } from '../../src/server/page/woopra-standin'
 import { keepDryRunOffTheNetwork } from '../__helpers__/dry-run'
+import { SENT_BY_TRACKER_REASON } from '../../src/destinations/woopra/sent-by-tracker'
 
 /*
  * The development page in a real (headless) Chromium: @segment/analytics-next with Woopra Web (Actions) and the
@@ -166,7 +167,7 @@ describeInBrowser('the development page in Chromium', () => {
 
   keepDryRunOffTheNetwork()
 
-  it('joins the tracker, the events at /v1 and the cloud requests on the browser’s wooTracker cookie', async () => {
+  it('by default (both destinations, all presets) sends each event once, from the tracker, under the browser’s cookie', async () => {
     const { page, requested, v1Posts, problems } = await openPage()
     await page.goto(`${base}/`)
     await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
@@ -178,12 +179,14 @@ describeInBrowser('the development page in Chromium', () => {
     const track = { event: 'Order Completed', properties: { order_id: 'A-1001', revenue: 19.99, timeout: 5 } }
     await send(page, 'track', track)
 
-    // /v1 answers before delivery: wait for the three requests the cloud destination builds.
-    await until('three Woopra requests from the cloud destination', () => builtRequests(logsBefore).length >= 3)
-    await page.waitForFunction(
-      `window.woopraPage.events.filter((e) => e.kind !== 'load').every((e) => e.cloudRequests.length > 0)`,
-      { timeout: 30000 }
-    )
+    // /v1 answers before delivery: wait for the server's outcome of the three events.
+    const skipped = await until('the three events skipped by the cloud destination', () => {
+      const found = logs.slice(logsBefore).filter((entry) => entry.msg === 'event skipped')
+      return found.length >= 3 ? found : undefined
+    })
+    await page.waitForFunction(`window.woopraPage.events.filter((e) => e.kind !== 'load').every((e) => e.outcome)`, {
+      timeout: 30000
+    })
     await page.screenshot({ path: path.join(ARTIFACTS, 'page.png'), fullPage: true })
 
     const cookie = await woopraCookie(page)
@@ -250,43 +253,106 @@ describeInBrowser('the development page in Chromium', () => {
       ['/v1/i', 'identify'],
       ['/v1/t', 'track']
     ])
-    for (const post of v1Posts) expect(post.body.integrations.Woopra).toEqual({ cookie })
+    // Each marked as sent by the tracker, which the cloud destination's presets leave out: no event counted twice.
+    for (const post of v1Posts) {
+      expect(post.body.integrations.Woopra).toEqual({ cookie })
+      expect(post.body.context.Woopra).toEqual({ sentBy: 'tracker' })
+    }
+    expect(skipped.map((entry) => [entry.type, entry.reason])).toEqual(
+      ['page', 'identify', 'track'].map((type) => [type, SENT_BY_TRACKER_REASON])
+    )
+    expect(builtRequests(logsBefore)).toEqual([])
 
-    // And so do the Woopra requests the cloud destination built from those events.
-    const [pageView, identify, trackEvent] = builtRequests(logsBefore)
-    expect(pageView.pathname).toBe('/track/ce')
-    expect(pageView.searchParams.get('event')).toBe('pv')
-    expect(pageView.searchParams.get('ce_title')).toBe('Docs Pricing')
-    // One page, one URL: the same url, uri and domain as the tracker's page view above.
-    expect(pageView.searchParams.get('ce_url')).toBe('/')
-    expect(pageView.searchParams.get('ce_uri')).toBe(`${base}/`)
-    expect(pageView.searchParams.get('ce_domain')).toBe('127.0.0.1')
+    // The page shows the skip in each cloud cell, and no event marked as reaching Woopra twice.
+    await page.waitForFunction(
+      () =>
+        Array.from(document.querySelectorAll('article.event:not([data-kind="load"]) .cell.cloud')).filter((cell) =>
+          cell.textContent?.includes('event skipped')
+        ).length === 3,
+      { timeout: 60000 }
+    )
+    expect(await page.$$eval('.twice', (badges) => badges.length)).toBe(0)
+
+    // Nothing was fetched from anywhere but this server: no Segment CDN, no Woopra.
+    expect(requested.filter((url) => !url.startsWith(`${base}/`))).toEqual([])
+    expect(problems).toEqual([])
+    await page.browserContext().close()
+  })
+
+  it('with the tracker for page views only, sends identify and track from the cloud under the browser’s cookie', async () => {
+    const { page, v1Posts, problems } = await openPage()
+    await page.goto(`${base}/?setup=split`)
+    await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
+    const logsBefore = logs.length
+    await send(page, 'page')
+    await send(page, 'identify')
+    const track = { event: 'Order Completed', properties: { order_id: 'A-1001', revenue: 19.99, timeout: 5 } }
+    await send(page, 'track', track)
+    await until('two Woopra requests from the cloud destination', () => builtRequests(logsBefore).length >= 2)
+    await until('the page view skipped', () => logs.slice(logsBefore).some((entry) => entry.msg === 'event skipped'))
+
+    const cookie = await woopraCookie(page)
+    expect(cookie).toMatch(/^[0-9A-Za-z]{12}$/)
+    const calls = (await page.evaluate('window.woopraStandin.calls')) as StandinCall[]
+    expect(calls.filter((call) => !call.fromQueue).map((call) => [call.method, call.args[0]])).toEqual([
+      ['track', 'pv']
+    ])
+    expect(v1Posts.map((post) => [post.body.type, post.body.context.Woopra, post.body.integrations.Woopra])).toEqual([
+      ['page', { sentBy: 'tracker' }, { cookie }],
+      ['identify', { sentBy: 'cloud' }, { cookie }],
+      ['track', { sentBy: 'cloud' }, { cookie }]
+    ])
+    const [identify, trackEvent] = builtRequests(logsBefore)
     expect(identify.pathname).toBe('/track/identify')
     expect(identify.searchParams.get('cv_id')).toBe('user-42')
     expect(trackEvent.pathname).toBe('/track/ce')
     expect(trackEvent.searchParams.get('event')).toBe('Order Completed')
     expect(trackEvent.searchParams.get('ce_timeout')).toBe('5')
-    for (const request of [pageView, identify, trackEvent]) {
+    for (const request of [identify, trackEvent]) {
       expect(request.origin).toBe('https://www.woopra.com')
       expect(request.searchParams.get('project')).toBe(PROJECT)
       expect(request.searchParams.get('cookie')).toBe(cookie)
     }
 
-    // The page shows the cloud requests with the cookie marked in each, once its next poll of /dev/requests has run.
+    // The page shows the cloud requests with the cookie marked in each (newest card first), once its next poll has run.
     await page.waitForFunction(
       () =>
         Array.from(document.querySelectorAll('article.event:not([data-kind="load"]) .cell.cloud')).filter((cell) =>
           cell.querySelector('mark')
-        ).length === 3,
+        ).length === 2,
       { timeout: 60000 }
     )
     const marked = await page.$$eval('article.event:not([data-kind="load"]) .cell.cloud', (cells) =>
       cells.map((cell) => Array.from(cell.querySelectorAll('mark'), (mark) => mark.textContent))
     )
-    expect(marked).toEqual([[cookie], [cookie], [cookie]])
+    expect(marked).toEqual([[cookie], [cookie], []])
+    expect(await page.$$eval('.twice', (badges) => badges.length)).toBe(0)
+    expect(problems).toEqual([])
+    await page.screenshot({ path: path.join(ARTIFACTS, 'page-split.png'), fullPage: true })
+    await page.browserContext().close()
+  })
 
-    // Nothing was fetched from anywhere but this server: no Segment CDN, no Woopra.
-    expect(requested.filter((url) => !url.startsWith(`${base}/`))).toEqual([])
+  it('with the cloud only, sends the page view with the same url, uri and domain as the tracker’s', async () => {
+    const { page, problems } = await openPage()
+    await page.goto(`${base}/?setup=cloud`)
+    await page.waitForFunction('window.woopraPage && window.woopraPage.analyticsReady', { timeout: 60000 })
+    const logsBefore = logs.length
+    await send(page, 'page')
+    const [pageView] = await until('the cloud page view', () => {
+      const built = builtRequests(logsBefore)
+      return built.length >= 1 ? built : undefined
+    })
+
+    expect(pageView.pathname).toBe('/track/ce')
+    expect(pageView.searchParams.get('event')).toBe('pv')
+    expect(pageView.searchParams.get('ce_title')).toBe('Docs Pricing')
+    // One page, one URL, as the tracker sends it (its test above): the path without the query (ignoreQueryUrl), the
+    // full URL as uri, the host as domain.
+    expect(pageView.searchParams.get('ce_url')).toBe('/')
+    expect(pageView.searchParams.get('ce_uri')).toBe(`${base}/?setup=cloud`)
+    expect(pageView.searchParams.get('ce_domain')).toBe('127.0.0.1')
+    expect(pageView.searchParams.get('cookie')).toBe(await woopraCookie(page))
+    expect(await page.evaluate('window.woopraStandin')).toBeUndefined()
     expect(problems).toEqual([])
     await page.browserContext().close()
   })
@@ -356,7 +422,8 @@ describeInBrowser('the development page in Chromium', () => {
       const { page, problems } = await openPage({
         devRequests: (request) => (holding ? held.push(request) : void request.continue())
       })
-      await page.goto(`${base}/`)
+      // The set-up where track events go through the cloud destination (page views through the tracker).
+      await page.goto(`${base}/?setup=split`)
       await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
       const logsBefore = logs.length
       await send(page, 'track')
@@ -429,7 +496,7 @@ describeInBrowser('the development page in Chromium', () => {
 
     it('sends the options given with an event (integrations, context), and refuses options that are not JSON', async () => {
       const { page, v1Posts, problems } = await openPage()
-      await page.goto(`${base}/`)
+      await page.goto(`${base}/?setup=split`)
       await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
       const logsBefore = logs.length
       const options = { integrations: { Woopra: { cookie: 'FromOptions1' } }, context: { ip: '203.0.113.7' } }

@@ -180,8 +180,18 @@ describe('npm run replay', () => {
     sinks.push(woopra)
     const { dir, sent } = archive(60)
     const args = ['--project', 'example.com', '--concurrency', '3', '--drain-timeout', '1', dir]
-    const first = spawnReplay(args, { port: woopra.port, cwd: dir })
-    await until(() => woopra.requests.length >= 3 || first.child.exitCode !== null)
+    // Progress lines often, so that the signal waits until every record is read ahead (a busy machine reads slowly).
+    const first = spawnReplay([...args, '--progress-interval', '0.05'], { port: woopra.port, cwd: dir })
+    const readAhead = () =>
+      Math.max(
+        0,
+        ...first.stderr
+          .split('\n')
+          .slice(0, -1) // the last one may be cut mid-line
+          .filter((line) => line.startsWith('{') && line.includes('"msg":"progress"'))
+          .map((line) => (JSON.parse(line) as { read: number }).read)
+      )
+    await until(() => (woopra.requests.length >= 3 && readAhead() >= 60) || first.child.exitCode !== null)
     first.child.kill('SIGINT')
     await expectExit(first, 130)
     const interrupted = summaryOf(first.stderr)

@@ -229,7 +229,7 @@ describe('replay against a local Woopra', () => {
     expect(sink.delivered().get(hung)).toBe(1)
   })
 
-  it('skips what no subscription takes, what integrations turn off, and duplicate message IDs', async () => {
+  it('skips what no subscription takes, what integrations turn off, what the browser tracker sent, and duplicate message IDs', async () => {
     const dir = tempDir()
     const [track] = numberedEvents(1, 1)
     const lines = [
@@ -239,17 +239,20 @@ describe('replay against a local Woopra', () => {
       { ...track, messageId: 'off-1', integrations: { Woopra: false } },
       { ...track, messageId: 'off-2', integrations: { All: false } },
       { ...track, messageId: 'on-1', integrations: { All: false, Woopra: true }, properties: { seq: 2 } },
+      // Marked by the Woopra cookie plugin: Woopra's browser tracker sent the first itself, the second is left to us.
+      { ...track, messageId: 'tracker-1', context: { Woopra: { sentBy: 'tracker' } } },
+      { ...track, messageId: 'cloud-1', context: { Woopra: { sentBy: 'cloud' } }, properties: { seq: 3 } },
       42,
       { event: 'no type', userId: 'u1' }
     ]
     writeJsonLines(path.join(dir, 'events.jsonl'), lines)
     const { summary, requests, deadLetters } = await replay([path.join(dir, 'events.jsonl')], () => ({ status: 200 }))
-    expect(summary).toMatchObject({ read: 8, delivered: 2, skipped: 4, skippedDuplicates: 1, skippedDisabled: 2, deadLettered: 2 }) // prettier-ignore
+    expect(summary).toMatchObject({ read: 10, delivered: 3, skipped: 5, skippedDuplicates: 1, skippedDisabled: 2, skippedSentByTracker: 1, deadLettered: 2 }) // prettier-ignore
     expectIdentity(summary)
-    expect(requests.map((request) => request.seq)).toEqual([1, 2])
+    expect(requests.map((request) => request.seq)).toEqual([1, 2, 3])
     expect(deadLetters.map((letter) => [letter.record, letter.errorClass, letter.event])).toEqual([
-      [7, 'InvalidEvent', 42],
-      [8, 'InvalidEvent', { event: 'no type', userId: 'u1' }]
+      [9, 'InvalidEvent', 42],
+      [10, 'InvalidEvent', { event: 'no type', userId: 'u1' }]
     ])
   })
 

@@ -105,6 +105,33 @@ describe('single-event routes', () => {
     expect(nock.pendingMocks()).toEqual([])
   })
 
+  it("skips, with the reason, a browser event the cookie plugin marked as sent by Woopra's browser tracker", async () => {
+    const other = nock(WOOPRA).get('/track/ce').query(true).reply(200)
+    const fromBrowser = (sentBy: string, messageId: string) => ({
+      ...trackEvent(),
+      messageId,
+      context: { Woopra: { sentBy } }
+    })
+
+    await running.post('/v1/track', fromBrowser('tracker', 'message-tracker'))
+    await running.post('/v1/track', fromBrowser('cloud', 'message-cloud'))
+    await running.outcomes(2)
+
+    expect(other.isDone()).toBe(true)
+    expect(running.logs.map((entry) => [entry.messageId, entry.msg, entry.reason])).toEqual(
+      expect.arrayContaining([
+        [
+          'message-tracker',
+          'event skipped',
+          'Woopra\'s browser tracker sends it itself (context.Woopra.sentBy is "tracker", set by the Woopra cookie plugin): sending it from here too would count it twice.'
+        ],
+        ['message-cloud', 'event', undefined]
+      ])
+    )
+    expect(running.logs).toHaveLength(2)
+    expect(nock.pendingMocks()).toEqual([])
+  })
+
   it('takes text/plain, which Segment’s browser library sends', async () => {
     const scope = nock(WOOPRA).get('/track/ce').query(true).reply(200)
     const { status } = await running.post('/v1/track', trackEvent(), { 'content-type': 'text/plain' })

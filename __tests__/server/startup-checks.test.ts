@@ -4,7 +4,8 @@ import net from 'net'
 import type { AddressInfo } from 'net'
 import os from 'os'
 import path from 'path'
-import { appendProblem, nearestName, unknownVariables } from '../../src/server/startup-checks'
+import { nearestName } from '../../src/cli/nearest'
+import { appendProblem, unknownVariables } from '../../src/server/startup-checks'
 
 // What `npm start` checks before it listens (the dead-letter file, WOOPRA_* names, the port), run as a user runs it:
 // the command line in its own process, its exit status and its log lines.
@@ -120,6 +121,7 @@ describe('startup checks', () => {
   it('finds the nearest known name, and leaves known and tooling variables alone', () => {
     expect(nearestName('WOOPRA_DEADLETTERS', ['WOOPRA_PROJECT', 'WOOPRA_DEAD_LETTERS'])).toBe('WOOPRA_DEAD_LETTERS')
     expect(nearestName('WOOPRA_WRITEKEY', ['WOOPRA_PROJECT', 'WOOPRA_WRITE_KEY'])).toBe('WOOPRA_WRITE_KEY')
+    expect(nearestName('WOOPRA_porject', ['WOOPRA_DRY_RUN', 'WOOPRA_PROJECT'])).toBe('WOOPRA_PROJECT')
     const env = { WOOPRA_PROJECT: 'a', WOOPRA_REDIRECT_PORT: '1', WOOPRA_LOGPAYLOADS: '1', PATH: '/bin' }
     expect(unknownVariables(env)).toEqual([{ name: 'WOOPRA_LOGPAYLOADS', nearest: 'WOOPRA_LOG_PAYLOADS' }])
   })

@@ -1,7 +1,7 @@
 import { parseArgs } from 'util'
 import type { DestinationDefinition, Subscription } from '@segment/actions-core'
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, presetSubscriptions } from '../delivery'
-import { didYouMean } from './nearest'
+import { didYouMean } from '../cli/nearest'
 import { parseShard } from './shard'
 import type { Shard } from './shard'
 import { checkSubscription, readSettings, readSubscriptions, UsageError } from './subscriptions'

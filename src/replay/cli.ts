@@ -46,7 +46,7 @@ export function formatSummary(summary: ReplaySummary): string {
   const sent = summary.dryRun ? 'would send' : 'delivered'
   const lines = [
     `read ${summary.read} = ${sent} ${summary.delivered} + skipped ${summary.skipped} + dead-lettered ${summary.deadLettered}`, // prettier-ignore
-    `  skipped: ${summary.skippedDuplicates} duplicate messageId, ${summary.skippedDisabled} turned off by integrations, ${summary.skipped - summary.skippedDuplicates - summary.skippedDisabled} matching no subscription`, // prettier-ignore
+    `  skipped: ${summary.skippedDuplicates} duplicate messageId, ${summary.skippedDisabled} turned off by integrations, ${summary.skippedSentByTracker} sent by Woopra's browser tracker, ${summary.skipped - summary.skippedDuplicates - summary.skippedDisabled - summary.skippedSentByTracker} matching no subscription`, // prettier-ignore
     `  retries ${summary.retries}; already settled by an earlier run ${summary.alreadySettled}; other shards ${summary.otherShards}`, // prettier-ignore
     `  ${summary.eventsPerSecond} events/s ${summary.dryRun ? 'written' : 'delivered'} over ${summary.durationSeconds} s; peak RSS ${summary.peakRssMB} MB` // prettier-ignore
   ]

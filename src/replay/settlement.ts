@@ -4,6 +4,7 @@ import type { CheckpointState, SettledRecords } from './checkpoint'
 import { DeadLetterFile } from './dead-letters'
 import type { SourceIdentity } from './identity'
 import type { Counts } from './progress'
+import { isSentByTracker } from '../destinations/woopra/sent-by-tracker'
 
 // Settling: each record read ends delivered, skipped or dead-lettered, and only then counts as settled in the
 // checkpoint (its dead letter on disk first). The counts, and the summary made of them, live here.
@@ -11,6 +12,8 @@ import type { Counts } from './progress'
 export interface ReplayCounts extends Counts {
   skippedDuplicates: number
   skippedDisabled: number
+  /** Skipped as marked by the Woopra cookie plugin: Woopra's browser tracker sent them (see sent-by-tracker.ts). */
+  skippedSentByTracker: number
 }
 
 export interface ReplaySummary extends ReplayCounts {
@@ -63,7 +66,7 @@ const COMPACT_EVERY = 20_000
 const COMPACT_INTERVAL_MS = 10_000
 
 export function emptyCounts(): ReplayCounts {
-  return { read: 0, delivered: 0, skipped: 0, deadLettered: 0, retries: 0, alreadySettled: 0, otherShards: 0, bytesRead: 0, skippedDuplicates: 0, skippedDisabled: 0 } // prettier-ignore
+  return { read: 0, delivered: 0, skipped: 0, deadLettered: 0, retries: 0, alreadySettled: 0, otherShards: 0, bytesRead: 0, skippedDuplicates: 0, skippedDisabled: 0, skippedSentByTracker: 0 } // prettier-ignore
 }
 
 export class Settlement {
@@ -99,10 +102,12 @@ export class Settlement {
   }
 
   /** A delivery's outcome. */
-  result(at: RecordPlace, result: DeliveryResult) {
+  result(at: RecordPlace & { event: unknown }, result: DeliveryResult) {
     if (result.outcome === 'delivered') this.counts.delivered++
-    else if (result.outcome === 'skipped') this.counts.skipped++
-    else this.deadLetter(at, result.failure as FailureSummary, result.attempts)
+    else if (result.outcome === 'skipped') {
+      this.counts.skipped++
+      if (isSentByTracker(at.event)) this.counts.skippedSentByTracker++
+    } else this.deadLetter(at, result.failure as FailureSummary, result.attempts)
     this.settle(at)
   }
 

@@ -3,7 +3,7 @@ import path from 'path'
 import type { DestinationDefinition, Subscription } from '@segment/actions-core'
 import { parseFql } from '@segment/destination-subscriptions'
 import { checkFql, FqlError } from './fql'
-import { didYouMean } from './nearest'
+import { didYouMean } from '../cli/nearest'
 
 // Subscriptions and settings, checked before the first event: a subscription that cannot run would dead-letter
 // every event it takes, and the checkpoint would then hold them all as settled.

@@ -5,6 +5,7 @@ import woopra from '../destinations/woopra'
 import { jsonLineLogger, redactReason } from './log'
 import type { Logger } from './log'
 import { createActionsServer, DEFAULT_PORT, DEFAULT_SHUTDOWN_TIMEOUT_MS } from './server'
+import type { ActionsServer } from './server'
 import { appendProblem, unknownVariables } from './startup-checks'
 
 // `npm start`: the actions server for Woopra (Actions), configured from flags and environment variables.
@@ -122,20 +123,18 @@ function logListenError(log: Logger, port: number, error: NodeJS.ErrnoException)
   log({ level: 'error', msg: 'cannot listen', port, error: error.message, ...hint })
 }
 
-async function main(): Promise<void> {
-  let options
+/** The options of this run, or the end of it: help printed (undefined), or a usage error (exit status 2). */
+function optionsOrExit(): CliOptions | undefined {
   try {
-    options = parseCli(process.argv.slice(2), process.env)
+    return parseCli(process.argv.slice(2), process.env)
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`)
     process.exit(2)
   }
-  if (!options) {
-    process.stdout.write(`${USAGE}\n`)
-    return
-  }
+}
 
-  const log = jsonLineLogger()
+/** Warns of unknown variables and stops (exit status 2) on a state file or project that cannot work. */
+async function checkBeforeListening(options: CliOptions, log: Logger): Promise<void> {
   for (const { name, nearest } of unknownVariables(process.env)) {
     log({ level: 'warn', msg: 'unknown environment variable', name, hint: `Did you mean ${nearest}?` })
   }
@@ -149,19 +148,21 @@ async function main(): Promise<void> {
       process.exit(2)
     }
   }
-  const settings = options.project === undefined ? undefined : { project: options.project }
-  if (settings) {
+  if (options.project !== undefined) {
     // The same check Segment runs when the settings are saved; Woopra's makes no network call.
     try {
-      await new Destination(woopra).testAuthentication(settings)
+      await new Destination(woopra).testAuthentication({ project: options.project })
     } catch (error) {
       log({ level: 'error', msg: 'invalid project', error: (error as Error).message.replace(/\s+/g, ' ') })
       process.exit(2)
     }
   }
+}
 
+/** Starts the server and logs where it listens; a port it cannot take ends the process (exit status 1). */
+async function startServer(options: CliOptions, log: Logger): Promise<ActionsServer> {
   const server = createActionsServer({
-    settings,
+    settings: options.project === undefined ? undefined : { project: options.project },
     writeKey: options.writeKey,
     dryRun: options.dryRun,
     logPayloads: options.logPayloads,
@@ -188,7 +189,14 @@ async function main(): Promise<void> {
     routes: server.routes,
     ...(options.project === undefined ? { note: '/v1/* refuses events until a project is set (WOOPRA_PROJECT).' } : {})
   })
+  return server
+}
 
+/**
+ * Stops the server gracefully, delivering what it accepted, on Ctrl+C, SIGTERM, an error nothing caught, or npm
+ * going away; a second signal (not the echo of the first) stops it at once.
+ */
+function stopOnSignals(server: ActionsServer, log: Logger): void {
   let stoppingSince: number | undefined
   let crashed = false
   const stop = (signal: string) => {
@@ -232,6 +240,18 @@ async function main(): Promise<void> {
       if (process.ppid !== parent) stop('parent exited')
     }, PARENT_CHECK_MS).unref()
   }
+}
+
+async function main(): Promise<void> {
+  const options = optionsOrExit()
+  if (!options) {
+    process.stdout.write(`${USAGE}\n`)
+    return
+  }
+  const log = jsonLineLogger()
+  await checkBeforeListening(options, log)
+  const server = await startServer(options, log)
+  stopOnSignals(server, log)
 }
 
 if (require.main === module) {

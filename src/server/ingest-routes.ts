@@ -2,6 +2,7 @@ import { appendFileSync } from 'fs'
 import type { DecoratedResponse, SegmentEvent } from '@segment/actions-core'
 import { Delivery, deliverThroughDestination, integrationEnabled, visitorKey } from '../delivery'
 import type { DeliveryResult, FailureSummary } from '../delivery'
+import { isSentByTracker, SENT_BY_TRACKER_REASON } from '../destinations/woopra/sent-by-tracker'
 import type { ServerContext } from './context'
 import { HttpError, isPlainObject } from './http-io'
 import type { BodyLimit } from './http-io'
@@ -287,7 +288,8 @@ export class Ingestion<S> {
         ...timing
       })
     } else if (result.outcome === 'skipped') {
-      const reason = notSubscribedReason(this.ctx, job.type)
+      // Marked events skip the presets' FQL by design: say so, rather than that nothing matched.
+      const reason = isSentByTracker(job.event) ? SENT_BY_TRACKER_REASON : notSubscribedReason(this.ctx, job.type)
       this.ctx.log({ level: 'info', msg: 'event skipped', ...this.fields(job), action: null, reason, ...timing })
     } else {
       const failure = result.failure as FailureSummary

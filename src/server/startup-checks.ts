@@ -1,11 +1,12 @@
 import { accessSync, constants, statSync } from 'fs'
 import path from 'path'
+import { nearestName } from '../cli/nearest'
 
 // What `npm start` checks before it listens, so that a mistake shows at once, in one line, rather than as an event
 // lost hours later: the state files it will write, and the environment variables it was given.
 
 /** The environment variables the server reads. */
-export const KNOWN_VARIABLES = [
+export const KNOWN_VARIABLES: readonly [string, ...string[]] = [
   'WOOPRA_PROJECT',
   'WOOPRA_WRITE_KEY',
   'WOOPRA_DRY_RUN',
@@ -46,29 +47,4 @@ export function unknownVariables(env: NodeJS.ProcessEnv): { name: string; neares
     .filter((name) => !KNOWN_VARIABLES.includes(name) && !TOOLING_VARIABLES.includes(name))
     .sort()
     .map((name) => ({ name, nearest: nearestName(name, KNOWN_VARIABLES) }))
-}
-
-/** The candidate with the fewest single-character edits from `name` (the first of equals). */
-export function nearestName(name: string, candidates: readonly string[]): string {
-  let best = candidates[0]
-  let bestDistance = Infinity
-  for (const candidate of candidates) {
-    const distance = editDistance(name, candidate)
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance]
-  }
-  return best
-}
-
-/** Levenshtein distance: insertions, deletions and substitutions, one character each. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, substitution)
-    }
-    previous = current
-  }
-  return previous[b.length]
 }

@@ -5,6 +5,7 @@ import identifyUser from './identifyUser'
 import trackEvent from './trackEvent'
 import trackPageView from './trackPageView'
 import { projectProblem } from './woopra-request'
+import { unlessSentByTracker } from './sent-by-tracker'
 
 const destination: DestinationDefinition<Settings> = {
   name: 'Woopra (Actions)',
@@ -40,21 +41,21 @@ const destination: DestinationDefinition<Settings> = {
   presets: [
     {
       name: 'Track Calls',
-      subscribe: 'type = "track"',
+      subscribe: unlessSentByTracker('track'),
       partnerAction: 'trackEvent',
       mapping: defaultValues(trackEvent.fields),
       type: 'automatic'
     },
     {
       name: 'Identify Calls',
-      subscribe: 'type = "identify"',
+      subscribe: unlessSentByTracker('identify'),
       partnerAction: 'identifyUser',
       mapping: defaultValues(identifyUser.fields),
       type: 'automatic'
     },
     {
       name: 'Page Calls',
-      subscribe: 'type = "page"',
+      subscribe: unlessSentByTracker('page'),
       partnerAction: 'trackPageView',
       mapping: defaultValues(trackPageView.fields),
       type: 'automatic'

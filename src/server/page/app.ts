@@ -73,6 +73,16 @@ interface PageState {
 
 const config = JSON.parse(document.getElementById('page-config')?.textContent ?? '{}') as PageConfig
 const trackerSource = new URLSearchParams(location.search).get('tracker') === 'real' ? 'real' : 'standin'
+
+/**
+ * The documented set-ups of a web source with Woopra (Actions) on it: `both` (both destinations with all presets, the
+ * defaults: the tracker sends each event, the cloud skips it), `split` (Woopra Web's page preset only: page views from
+ * the tracker, identify and track from the cloud), `cloud` (no Woopra Web: the cloud sends everything).
+ */
+const SETUPS = ['both', 'split', 'cloud'] as const
+type Setup = (typeof SETUPS)[number]
+const setupParam = new URLSearchParams(location.search).get('setup')
+const setup: Setup = SETUPS.find((name) => name === setupParam) ?? 'both'
 const state: PageState = { analyticsReady: false, ready: false, tracker: 'loading', trackerSource, events: [] }
 ;(window as unknown as { woopraPage: PageState }).woopraPage = state
 
@@ -158,20 +168,31 @@ function remotePlugin(factory: Factory, definition: AnyDefinition, settings: Rec
   }
 }
 
+/** Woopra Web's remote plugin for the set-up: all its presets, the page preset only, or none. */
+function woopraWebPlugins(project: string) {
+  if (setup === 'cloud') return []
+  const plugin = remotePlugin(woopraWebFactory, woopraWeb as AnyDefinition, { domain: project })
+  if (setup === 'split') {
+    const { subscriptions } = plugin.settings
+    plugin.settings.subscriptions = subscriptions.filter(
+      (subscription) => subscription.partnerAction === 'trackPageView'
+    )
+  }
+  return [plugin]
+}
+
 async function loadAnalytics(): Promise<Analytics> {
   const apiHost = `${location.host}/v1`
   const protocol = location.protocol === 'https:' ? 'https' : 'http'
   const project = config.project ?? 'example.com'
+  const woopraWebPlugin = woopraWebPlugins(project)
   const [analytics] = await AnalyticsBrowser.load(
     {
       writeKey: config.writeKey,
-      plugins: [woopraWebFactory, woopraPluginsFactory],
+      plugins: [...(woopraWebPlugin.length > 0 ? [woopraWebFactory] : []), woopraPluginsFactory],
       cdnSettings: {
         integrations: { 'Segment.io': { apiKey: config.writeKey, apiHost, protocol } },
-        remotePlugins: [
-          remotePlugin(woopraWebFactory, woopraWeb as AnyDefinition, { domain: project }),
-          remotePlugin(woopraPluginsFactory, woopraPlugins as AnyDefinition, {})
-        ],
+        remotePlugins: [...woopraWebPlugin, remotePlugin(woopraPluginsFactory, woopraPlugins as AnyDefinition, {})],
         metrics: { sampleRate: 0 }
       } as unknown as Parameters<typeof AnalyticsBrowser.load>[0]['cdnSettings']
     },
@@ -509,6 +530,11 @@ function cloudCell(fired: FiredEvent): HTMLElement {
   return cell
 }
 
+/** An event both the tracker and the cloud destination sent to Woopra: counted twice there. */
+function reachedWoopraTwice(fired: FiredEvent): boolean {
+  return fired.kind !== 'load' && fired.trackerRequests.length > 0 && fired.cloudRequests.length > 0
+}
+
 function render(fired: FiredEvent): HTMLElement {
   const label = fired.kind === 'load' ? 'load' : fired.kind
   const card = el(
@@ -519,7 +545,8 @@ function render(fired: FiredEvent): HTMLElement {
       { class: 'head' },
       el('span', { class: `kind ${label}` }, label),
       el('b', {}, fired.title),
-      el('span', { class: 'meta' }, fired.messageId ?? '')
+      el('span', { class: 'meta' }, fired.messageId ?? ''),
+      ...(reachedWoopraTwice(fired) ? [el('span', { class: 'pill bad twice' }, 'reached Woopra twice: tracker and cloud')] : []) // prettier-ignore
     ),
     fired.kind === 'load'
       ? el('div', { class: 'columns' }, trackerCell(fired))
@@ -613,14 +640,20 @@ function setUpForms(analytics: Analytics): void {
   }
 }
 
-async function start(): Promise<void> {
-  const select = document.getElementById('tracker-source') as HTMLSelectElement
-  select.value = trackerSource
+/** A select that reloads the page with its value as the query parameter `param`. */
+function reloadOnChange(id: string, param: string, value: string): void {
+  const select = document.getElementById(id) as HTMLSelectElement
+  select.value = value
   select.addEventListener('change', () => {
     const url = new URL(location.href)
-    url.searchParams.set('tracker', select.value)
+    url.searchParams.set(param, select.value)
     location.assign(url.toString())
   })
+}
+
+async function start(): Promise<void> {
+  reloadOnChange('tracker-source', 'tracker', trackerSource)
+  reloadOnChange('setup', 'setup', setup)
   if (trackerSource === 'standin') answerWoopraScriptWithStandin()
   else recordRealTrackerCalls()
   recordV1Posts()

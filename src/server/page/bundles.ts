@@ -11,7 +11,10 @@ export const BUNDLES = {
   /** The page: @segment/analytics-next with both Woopra web packages. */
   app: path.join(__dirname, 'app.ts'),
   /** The stand-in for Woopra's w.js. */
-  standin: path.join(__dirname, 'woopra-standin.ts')
+  standin: path.join(__dirname, 'woopra-standin.ts'),
+  /** The two web packages as Segment's CDN serves them to analytics-next (remote plugins), for the browser tests. */
+  cdnWoopraWeb: path.join(__dirname, 'cdn', 'woopra-web.ts'),
+  cdnWoopraPlugins: path.join(__dirname, 'cdn', 'woopra-plugins.ts')
 } as const
 
 export type BundleName = keyof typeof BUNDLES

@@ -36,6 +36,13 @@ export function pageHtml(config: PageConfig): string {
         <option value="real">Woopra's real w.js (needs the internet)</option>
       </select>
     </label>
+    <label class="pill">set-up
+      <select id="setup">
+        <option value="both">both destinations, all presets (tracker sends, cloud skips)</option>
+        <option value="split">tracker for page views, cloud for identify and track</option>
+        <option value="cloud">cloud only, with the cookie plugin</option>
+      </select>
+    </label>
     <span class="pill" id="status-tracker">tracker: loading…</span>
     <span class="pill" id="status-cookie">wooTracker: —</span>
   </div>

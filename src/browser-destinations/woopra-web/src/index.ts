@@ -7,6 +7,7 @@ import type { Settings } from './generated-types'
 import { applySettings, destinationSettings } from './settings'
 import { defaultMapping } from './mappings'
 import { installStub, TRACKER_SCRIPT_URL, unavailableTracker, woopraGlobals } from './woopra-tracker'
+import { publishCoverage } from './tracker-coverage'
 import type { WoopraTracker } from './woopra-tracker'
 import identifyUser from './identifyUser'
 import trackEvent from './trackEvent'
@@ -33,6 +34,29 @@ async function trackerStarted(deps: BrowserDestinationDependencies): Promise<Woo
     throw new TrackerNotStartedError(`Woopra's tracker (${TRACKER_SCRIPT_URL}) loaded but did not start.`)
   }
   return tracker
+}
+
+/** The live tracker: the page's own if it runs one, else w.js loaded as Woopra's snippet loads it. */
+async function startTracker(settings: Settings, deps: BrowserDestinationDependencies): Promise<WoopraTracker> {
+  const onPage = woopraGlobals().woopra
+  // The page already runs Woopra's tracker (its own snippet): configure it rather than load a second one.
+  if (onPage?.loaded === true) {
+    applySettings(onPage, settings)
+    return onPage
+  }
+  // As Woopra's snippet: queue the settings on a stub, which w.js replays before it sets up its cookie.
+  applySettings(installStub(), settings)
+  try {
+    await deps.loadScript(TRACKER_SCRIPT_URL)
+    // w.js replaces window.woopra: the stub would queue calls nobody reads, so the actions get the live instance.
+    return await trackerStarted(deps)
+  } catch (error) {
+    // A rejected load would leave each action's load promise rejected with no handler (analytics-next): one page
+    // error per action. Woopra Web fails alone instead, with one warning; the actions then send nothing.
+    const reason = error instanceof Error ? error.message : `Woopra's tracker (${TRACKER_SCRIPT_URL}) failed to load.`
+    console.warn(`Woopra Web (Actions) is off on this page: ${reason}`)
+    return unavailableTracker(reason)
+  }
 }
 
 export const destination: BrowserDestinationDefinition<Settings, WoopraTracker> = {
@@ -65,26 +89,11 @@ export const destination: BrowserDestinationDefinition<Settings, WoopraTracker> 
       type: 'automatic'
     }
   ],
-  initialize: async ({ settings }, deps) => {
-    const onPage = woopraGlobals().woopra
-    // The page already runs Woopra's tracker (its own snippet): configure it rather than load a second one.
-    if (onPage?.loaded === true) {
-      applySettings(onPage, settings)
-      return onPage
-    }
-    // As Woopra's snippet: queue the settings on a stub, which w.js replays before it sets up its cookie.
-    applySettings(installStub(), settings)
-    try {
-      await deps.loadScript(TRACKER_SCRIPT_URL)
-      // w.js replaces window.woopra: the stub would queue calls nobody reads, so the actions get the live instance.
-      return await trackerStarted(deps)
-    } catch (error) {
-      // A rejected load would leave each action's load promise rejected with no handler (analytics-next): one page
-      // error per action. Woopra Web fails alone instead, with one warning; the actions then send nothing.
-      const reason = error instanceof Error ? error.message : `Woopra's tracker (${TRACKER_SCRIPT_URL}) failed to load.`
-      console.warn(`Woopra Web (Actions) is off on this page: ${reason}`)
-      return unavailableTracker(reason)
-    }
+  initialize: ({ settings }, deps) => {
+    const started = startTracker(settings, deps)
+    // At once, before w.js has loaded: the cookie plugin asks about every event, the first ones included.
+    publishCoverage(destination as BrowserDestinationDefinition<Settings, unknown>, settings, started)
+    return started
   },
   actions: {
     trackPageView,

@@ -87,23 +87,23 @@ describe('Woopra (Actions)', () => {
   })
 
   describe('presets', () => {
-    it('subscribes track, identify and page calls automatically to the matching actions with their defaults, and every call to the cookie plugin', () => {
+    it("subscribes track, identify and page calls automatically, except those Woopra's browser tracker sends, and every call to the cookie plugin", () => {
       expect(Destination.presets).toEqual([
         expect.objectContaining({
           name: 'Track Calls',
-          subscribe: 'type = "track"',
+          subscribe: `type = "track" and context.Woopra.sentBy != "tracker"`,
           partnerAction: 'trackEvent',
           type: 'automatic'
         }),
         expect.objectContaining({
           name: 'Identify Calls',
-          subscribe: 'type = "identify"',
+          subscribe: `type = "identify" and context.Woopra.sentBy != "tracker"`,
           partnerAction: 'identifyUser',
           type: 'automatic'
         }),
         expect.objectContaining({
           name: 'Page Calls',
-          subscribe: 'type = "page"',
+          subscribe: `type = "page" and context.Woopra.sentBy != "tracker"`,
           partnerAction: 'trackPageView',
           type: 'automatic'
         }),
@@ -225,6 +225,37 @@ describe('Woopra (Actions)', () => {
       expect(scope.isDone()).toBe(true)
       expect(testDestination.responses).toHaveLength(1)
       expect(unexpectedRequests).toEqual([])
+    })
+
+    describe.each([
+      ['track', { type: 'track', event: 'Signed Up' }, '/track/ce'],
+      ['identify', { type: 'identify', event: undefined, traits: { plan: 'pro' } }, '/track/identify'],
+      ['page', { type: 'page', event: undefined, name: 'Pricing' }, '/track/ce']
+    ] as const)('a %s call from a page with Woopra Web', (_type, event, path) => {
+      const marked = (sentBy: string) =>
+        segmentEvent({ ...event, context: { ip: '203.0.113.9', Woopra: { sentBy } } } as Partial<SegmentEvent>)
+
+      it("is skipped when the cookie plugin marked it as sent by Woopra's browser tracker", async () => {
+        const results = await testDestination.onEvent(marked('tracker'), presetSettings)
+
+        expect(results).toEqual([
+          { output: 'not subscribed' },
+          { output: 'not subscribed' },
+          { output: 'not subscribed' }
+        ])
+        expect(testDestination.responses).toEqual([])
+        expect(unexpectedRequests).toEqual([])
+      })
+
+      it.each(['cloud', 'Tracker', ''])('is sent when marked %p (the tracker does not send it)', async (sentBy) => {
+        const scope = nock(WOOPRA).get(path).query(true).reply(200, '')
+
+        await testDestination.onEvent(marked(sentBy), presetSettings)
+
+        expect(scope.isDone()).toBe(true)
+        expect(testDestination.responses).toHaveLength(1)
+        expect(unexpectedRequests).toEqual([])
+      })
     })
 
     it.each([

@@ -3,11 +3,12 @@ import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { commonFields, email, pathOrElse } from '../fields'
 import { sendToWoopra } from '../woopra-request'
+import { unlessSentByTracker } from '../sent-by-tracker'
 
 const action: ActionDefinition<Settings, Payload> = {
   title: 'Identify User',
   description: "Update the visitor's profile in Woopra with their traits, without tracking an event.",
-  defaultSubscription: 'type = "identify"',
+  defaultSubscription: unlessSentByTracker('identify'),
   fields: {
     ...commonFields,
     email: { ...email, default: { '@path': '$.traits.email' } },

@@ -3,11 +3,12 @@ import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { commonFields } from '../fields'
 import { sendToWoopra } from '../woopra-request'
+import { unlessSentByTracker } from '../sent-by-tracker'
 
 const action: ActionDefinition<Settings, Payload> = {
   title: 'Track Event',
   description: 'Track a custom event in Woopra, with its properties and, optionally, visitor properties.',
-  defaultSubscription: 'type = "track"',
+  defaultSubscription: unlessSentByTracker('track'),
   fields: {
     ...commonFields,
     event_name: {

@@ -3,6 +3,7 @@ import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { commonFields, pathOrElse } from '../fields'
 import { sendToWoopra } from '../woopra-request'
+import { unlessSentByTracker } from '../sent-by-tracker'
 
 /** Woopra's own name for a page view, which its page reports are built on. */
 export const PAGE_VIEW_EVENT = 'pv'
@@ -34,7 +35,7 @@ export function pageTitle(payload: Pick<Payload, 'page_name' | 'page_category' |
 const action: ActionDefinition<Settings, Payload> = {
   title: 'Track Page View',
   description: "Track a page view in Woopra as its own page view event (`pv`), so that Woopra's page reports work.",
-  defaultSubscription: 'type = "page"',
+  defaultSubscription: unlessSentByTracker('page'),
   fields: {
     ...commonFields,
     page_url: {

@@ -3,6 +3,7 @@ import type { Settings } from '../generated-types'
 import { requireTracker } from '../woopra-tracker'
 import type { WoopraTracker } from '../woopra-tracker'
 import type { Payload } from './generated-types'
+import { leftToCloud } from '../tracker-coverage'
 import { dateAsEpochMs } from '../dates'
 import { asText, pathOrElse } from '../mappings'
 
@@ -47,7 +48,9 @@ const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
       default: pathOrElse('$.traits.lastName', '$.traits.last_name')
     }
   },
-  perform: (woopra, { payload }) => {
+  perform: (woopra, { payload, context }) => {
+    // The cookie plugin left this event to the cloud destination, which sends it: not twice.
+    if (leftToCloud(context.event)) return
     requireTracker(woopra)
     const visitor: Record<string, unknown> = {}
     for (const [key, value] of Object.entries(payload.traits ?? {})) visitor[key] = dateAsEpochMs(value)

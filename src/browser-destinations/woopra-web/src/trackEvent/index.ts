@@ -3,6 +3,7 @@ import type { Settings } from '../generated-types'
 import { requireTracker } from '../woopra-tracker'
 import type { WoopraTracker } from '../woopra-tracker'
 import type { Payload } from './generated-types'
+import { leftToCloud } from '../tracker-coverage'
 
 const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
   title: 'Track Event',
@@ -25,7 +26,9 @@ const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
       default: { '@path': '$.properties' }
     }
   },
-  perform: (woopra, { payload }) => {
+  perform: (woopra, { payload, context }) => {
+    // The cookie plugin left this event to the cloud destination, which sends it: not twice.
+    if (leftToCloud(context.event)) return
     requireTracker(woopra)
     // Always an explicit options argument: with two arguments the tracker reads an object as its options, so a
     // property named `timeout`, `callback` or `queue` would change how Woopra tracks instead of being recorded.

@@ -3,6 +3,7 @@ import type { Settings } from '../generated-types'
 import { requireTracker } from '../woopra-tracker'
 import type { WoopraTracker } from '../woopra-tracker'
 import type { Payload } from './generated-types'
+import { leftToCloud } from '../tracker-coverage'
 import { asText, pathOrElse } from '../mappings'
 
 /** Woopra's own name for a page view, which its page reports are built on. */
@@ -71,7 +72,9 @@ const action: BrowserActionDefinition<Settings, WoopraTracker, Payload> = {
       default: { '@path': '$.properties' }
     }
   },
-  perform: (woopra, { payload, settings }) => {
+  perform: (woopra, { payload, settings, context }) => {
+    // The cookie plugin left this event to the cloud destination, which sends it: not twice.
+    if (leftToCloud(context.event)) return
     requireTracker(woopra)
     const properties: Record<string, unknown> = {
       ...payload.properties,

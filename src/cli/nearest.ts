@@ -1,3 +1,6 @@
+// The known name nearest to a mistyped one, for both commands' messages: `npm start` names the variable an unknown
+// WOOPRA_* one was probably meant to be, `npm run replay` the flag, setting or action.
+
 /** Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`. */
 export function editDistance(a: string, b: string): number {
   const rows = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)])
@@ -14,17 +17,28 @@ export function editDistance(a: string, b: string): number {
   return rows[a.length][b.length]
 }
 
-/**
- * The known name closest to a mistyped one, when it is close enough to be what was meant (a third of its letters
- * wrong at most, or one is the start of the other); else undefined.
- */
-export function nearest(typed: string, known: readonly string[]): string | undefined {
+/** The known name with the fewest edits from `typed`, letter case aside (the first of equals), however far. */
+export function nearestName(typed: string, known: readonly [string, ...string[]]): string {
+  return closest(typed, known)?.name ?? known[0]
+}
+
+function closest(typed: string, known: readonly string[]): { name: string; distance: number } | undefined {
   const lower = typed.toLowerCase()
   let best: { name: string; distance: number } | undefined
   for (const name of known) {
     const distance = editDistance(lower, name.toLowerCase())
     if (!best || distance < best.distance) best = { name, distance }
   }
+  return best
+}
+
+/**
+ * The known name closest to a mistyped one, when it is close enough to be what was meant (a third of its letters
+ * wrong at most, or one is the start of the other); else undefined.
+ */
+export function nearest(typed: string, known: readonly string[]): string | undefined {
+  const lower = typed.toLowerCase()
+  const best = closest(typed, known)
   if (!best) return undefined
   const prefix = known.find((name) => lower.length >= 3 && name.toLowerCase().startsWith(lower))
   if (best.distance <= Math.max(1, Math.floor(Math.max(lower.length, best.name.length) / 3))) return best.name
