@@ -159,9 +159,9 @@ async function checkBeforeListening(options: CliOptions, log: Logger): Promise<v
   }
 }
 
-/** Starts the server and logs where it listens; a port it cannot take ends the process (exit status 1). */
-async function startServer(options: CliOptions, log: Logger): Promise<ActionsServer> {
-  const server = createActionsServer({
+/** The server, not yet listening. */
+function createServer(options: CliOptions, log: Logger): ActionsServer {
+  return createActionsServer({
     settings: options.project === undefined ? undefined : { project: options.project },
     writeKey: options.writeKey,
     dryRun: options.dryRun,
@@ -170,6 +170,10 @@ async function startServer(options: CliOptions, log: Logger): Promise<ActionsSer
     delivery: { deadLetterFile: options.deadLetterFile },
     log
   })
+}
+
+/** Listens and logs where; a port it cannot take ends the process (exit status 1). */
+async function listen(server: ActionsServer, options: CliOptions, log: Logger): Promise<void> {
   let url: string
   try {
     url = await server.listen(options.port)
@@ -189,7 +193,6 @@ async function startServer(options: CliOptions, log: Logger): Promise<ActionsSer
     routes: server.routes,
     ...(options.project === undefined ? { note: '/v1/* refuses events until a project is set (WOOPRA_PROJECT).' } : {})
   })
-  return server
 }
 
 /**
@@ -250,8 +253,11 @@ async function main(): Promise<void> {
   }
   const log = jsonLineLogger()
   await checkBeforeListening(options, log)
-  const server = await startServer(options, log)
+  const server = createServer(options, log)
+  // Before the server listens: a signal sent as soon as "listening" is read (npm passing on Ctrl+C or SIGTERM) must
+  // find the handlers in place, or the process ends at once without draining (seen on a busy machine).
   stopOnSignals(server, log)
+  await listen(server, options, log)
 }
 
 if (require.main === module) {
