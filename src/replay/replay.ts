@@ -1,7 +1,7 @@
 import path from 'path'
-import type { DestinationDefinition, Subscription } from '@segment/actions-core'
 import type { CheckpointState, SourceProgress } from './checkpoint'
 import { ReplayDelivery } from './deliver'
+import type { ReplayDeliveryOptions } from './deliver'
 import { EventSieve } from './events'
 import { Progress } from './progress'
 import { readSources } from './read'
@@ -22,15 +22,10 @@ import type { Readable, Writable } from 'stream'
 export type { ReplaySummary } from './settlement'
 export { MAX_QUEUED_BYTES, MAX_SPAN } from './deliver'
 
-export interface ReplayOptions<S> {
+/** The delivery stage's options (deliver.ts), less the callbacks runReplay wires itself, plus the reading and settling. */
+export interface ReplayOptions<S>
+  extends Omit<ReplayDeliveryOptions<S>, 'dryRunOutput' | 'onResult' | 'onRetry' | 'isAborted'> {
   inputs: string[]
-  definition: DestinationDefinition<S>
-  settings: S
-  subscriptions: Subscription[]
-  concurrency: number
-  rate?: number
-  maxAttempts: number
-  backoff: { baseMs: number; maxMs: number; maxRetryAfterMs?: number }
   /** Undefined: no checkpoint (dry run). */
   checkpointFile?: string
   /** What earlier runs settled (--resume). */
