@@ -43,7 +43,8 @@ async function trackerSends(coverage: TrackerCoverage, event: unknown): Promise<
   } catch {
     return false
   } finally {
-    clearTimeout(timer)
+    // Narrowed first: the monorepo's @types/node (16.11) declares clearTimeout without undefined.
+    if (timer !== undefined) clearTimeout(timer)
   }
 }
 

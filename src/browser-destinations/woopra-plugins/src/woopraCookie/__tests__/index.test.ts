@@ -1,34 +1,11 @@
 /**
  * @jest-environment jsdom
  */
-import type { JSONValue } from '@segment/actions-core'
 import { Analytics, Context } from '@segment/analytics-next'
-import type { Plugin } from '@segment/analytics-next'
-import woopraPlugins, { destination } from '../../index'
+import { destination } from '../../index'
+import { cookiePlugin, cookieSubscription, pluginsFor } from '../../test-utilities'
 
 const COOKIE = 'Zx81Qa7Lm0Pw'
-
-const subscription = {
-  partnerAction: 'woopraCookie',
-  name: 'Woopra Cookie',
-  enabled: true,
-  subscribe: destination.actions.woopraCookie.defaultSubscription as string,
-  mapping: {}
-}
-
-/**
- * The plugins the factory builds. It types its settings as JSON. It always returns a list, but runtime 1.6.0 types the
- * result as one plugin or several: flat() gives a list under both that version and the monorepo's own, with no cast.
- */
-async function pluginsFor(settings: Record<string, unknown>): Promise<Plugin[]> {
-  return [await woopraPlugins(settings as unknown as JSONValue)].flat()
-}
-
-async function cookiePlugin(settings: Record<string, unknown> = {}): Promise<Plugin> {
-  const [plugin] = await pluginsFor({ ...settings, subscriptions: [subscription] })
-  await plugin.load(Context.system(), new Analytics({ writeKey: 'w_123' }))
-  return plugin
-}
 
 /** A deep copy (jsdom has no structuredClone): the values compared with are plain JSON. */
 function copyOf<T>(value: T): T {
@@ -79,7 +56,7 @@ describe('woopraCookie', () => {
     expect(destination.name).toBe('Woopra (Actions)')
     expect(plugin.name).toBe('Woopra (Actions) woopraCookie')
     expect(plugin.type).toBe('enrichment')
-    expect(subscription.subscribe).toBe(
+    expect(cookieSubscription.subscribe).toBe(
       'type = "track" or type = "identify" or type = "group" or type = "page" or type = "alias"'
     )
   })
@@ -119,7 +96,7 @@ describe('woopraCookie', () => {
   it('runs inside analytics as an enrichment, so the event sent to Segment carries the cookie', async () => {
     document.cookie = `wooTracker=${COOKIE}; path=/`
     const analytics = new Analytics({ writeKey: 'w_123' })
-    const [plugin] = await pluginsFor({ subscriptions: [subscription] })
+    const [plugin] = await pluginsFor({ subscriptions: [cookieSubscription] })
     await analytics.register(plugin)
 
     const ctx = await analytics.track('Order Completed', { total: 3 }, { integrations: { Woopra: { timeout: 30 } } })
