@@ -25,17 +25,22 @@ export const TOOLSETS = {
     'prettier@2.4.1',
     'typescript@5.5.4'
   ],
-  /** packages/browser-destinations runs jest 27.3.1 (jsdom 16.7.0) with ts-jest 27.1.5; analytics-next is 1.53.0. */
+  /**
+   * packages/browser-destinations runs jest 27.3.1 (jsdom 16.7.0) with ts-jest 27.1.5; analytics-next is 1.53.0. It
+   * compiles against the root's @types/node 16.11.1 (its clearTimeout takes no undefined) and @types/jest 27.0.2.
+   */
   browserJest: [
     'jest@27.3.1',
     'jest-environment-jsdom@27.3.1',
     'jsdom@16.7.0',
     'ts-jest@27.1.5',
     'typescript@5.5.4',
-    '@segment/analytics-next@1.53.0'
+    '@segment/analytics-next@1.53.0',
+    '@types/node@16.11.1',
+    '@types/jest@27.0.2'
   ],
-  /** packages/destination-actions runs jest 27.5.1 with ts-jest 27.1.5. */
-  cloudJest: ['jest@27.5.1', 'ts-jest@27.1.5', 'typescript@5.5.4']
+  /** packages/destination-actions runs jest 27.5.1 with ts-jest 27.1.5, its own @types/node 22.13.4, @types/jest 27.0.2. */
+  cloudJest: ['jest@27.5.1', 'ts-jest@27.1.5', 'typescript@5.5.4', '@types/node@22.13.4', '@types/jest@27.0.2']
 } as const
 
 export type Toolset = keyof typeof TOOLSETS

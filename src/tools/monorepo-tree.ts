@@ -63,17 +63,16 @@ function copyRuntime(root: string): string {
 
 /**
  * The tree's node_modules: a link to each of this package's dependencies, but the runtime (copied, see copyRuntime)
- * and, for web packages, analytics-next and jest-environment-jsdom from the monorepo's browser test tools.
+ * and what the monorepo's workspace resolves otherwise, from its test tools: the type packages the compiler reads and,
+ * for web packages, analytics-next and jest-environment-jsdom.
  */
 export function linkModules(root: string, kind: 'cloud' | 'web'): void {
   const modules = path.join(root, 'node_modules')
   const own = path.join(PACKAGE_ROOT, 'node_modules')
-  const replaced = new Map<string, string>()
-  if (kind === 'web') {
-    const browserTools = path.join(toolsDir('browserJest'), 'node_modules')
-    replaced.set('@segment/analytics-next', path.join(browserTools, '@segment', 'analytics-next'))
-    replaced.set('jest-environment-jsdom', path.join(browserTools, 'jest-environment-jsdom'))
-  }
+  const tools = path.join(toolsDir(kind === 'web' ? 'browserJest' : 'cloudJest'), 'node_modules')
+  const fromTools = ['@types/node', '@types/jest']
+  if (kind === 'web') fromTools.push('@segment/analytics-next', 'jest-environment-jsdom')
+  const replaced = new Map(fromTools.map((name) => [name, path.join(tools, name)]))
   for (const entry of fs.readdirSync(own)) {
     if (entry.startsWith('.')) continue
     const names = entry.startsWith('@')
