@@ -23,7 +23,8 @@ export const TOOLSETS = {
     'eslint-plugin-jest@25.2.2',
     'eslint-plugin-lodash@7.3.0',
     'prettier@2.4.1',
-    'typescript@5.5.4'
+    'typescript@5.5.4',
+    '@types/mocha@10.0.1'
   ],
   /**
    * packages/browser-destinations runs jest 27.3.1 (jsdom 16.7.0) with ts-jest 27.1.5; analytics-next is 1.53.0. It

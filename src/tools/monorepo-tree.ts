@@ -27,6 +27,19 @@ export function writeMonorepoConfig(root: string): void {
   }
   fs.writeFileSync(path.join(root, '.prettierrc.json'), JSON.stringify(PRETTIER_OPTIONS))
   fs.writeFileSync(path.join(root, '.prettierignore'), PRETTIER_IGNORE)
+  writeMochaGlobals(root)
+}
+
+/**
+ * The monorepo lints every test file in one program (tsconfig.eslint.json), which also holds the CLI's tests. Their
+ * oclif test library references Mocha's types before Jest's are read, so there the globals `describe` and `it` are
+ * Mocha's: `it.each` and `describe.each` are `any`, and a value they pass to a typed parameter is an ESLint warning
+ * (no-unsafe-argument). One file in the same place of the program gives this tree the same globals.
+ */
+function writeMochaGlobals(root: string): void {
+  const file = path.join(root, 'packages', 'cli', 'test', 'oclif-test-globals.ts')
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, '/// <reference types="mocha" />\nexport {}\n')
 }
 
 function withTsconfigRoot(config: unknown, root: string): unknown {
@@ -73,6 +86,7 @@ export function linkModules(root: string, kind: 'cloud' | 'web'): void {
   const fromTools = ['@types/node', '@types/jest']
   if (kind === 'web') fromTools.push('@segment/analytics-next', 'jest-environment-jsdom')
   const replaced = new Map(fromTools.map((name) => [name, path.join(tools, name)]))
+  replaced.set('@types/mocha', path.join(toolsDir('lint'), 'node_modules', '@types', 'mocha'))
   for (const entry of fs.readdirSync(own)) {
     if (entry.startsWith('.')) continue
     const names = entry.startsWith('@')
@@ -82,7 +96,10 @@ export function linkModules(root: string, kind: 'cloud' | 'web'): void {
       if (name === RUNTIME) continue
       fs.mkdirSync(path.dirname(path.join(modules, name)), { recursive: true })
       fs.symlinkSync(replaced.get(name) ?? path.join(own, name), path.join(modules, name), 'dir')
+      replaced.delete(name)
     }
   }
+  // What the monorepo has and this package does not.
+  for (const [name, target] of replaced) fs.symlinkSync(target, path.join(modules, name), 'dir')
   copyRuntime(root)
 }

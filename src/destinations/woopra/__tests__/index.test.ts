@@ -227,36 +227,43 @@ describe('Woopra (Actions)', () => {
       expect(unexpectedRequests).toEqual([])
     })
 
+    // Parameters typed: in the monorepo's lint program the test globals are Mocha's, whose `each` types nothing.
     describe.each([
       ['track', { type: 'track', event: 'Signed Up' }, '/track/ce'],
       ['identify', { type: 'identify', event: undefined, traits: { plan: 'pro' } }, '/track/identify'],
       ['page', { type: 'page', event: undefined, name: 'Pricing' }, '/track/ce']
-    ] as const)('a %s call from a page with Woopra Web', (_type, event, path) => {
-      const marked = (sentBy: string) =>
-        segmentEvent({ ...event, context: { ip: '203.0.113.9', Woopra: { sentBy } } } as Partial<SegmentEvent>)
+    ] as const)(
+      'a %s call from a page with Woopra Web',
+      (_type: string, event: Partial<SegmentEvent>, path: string) => {
+        const marked = (sentBy: string) =>
+          segmentEvent({ ...event, context: { ip: '203.0.113.9', Woopra: { sentBy } } } as Partial<SegmentEvent>)
 
-      it("is skipped when the cookie plugin marked it as sent by Woopra's browser tracker", async () => {
-        const results = await testDestination.onEvent(marked('tracker'), presetSettings)
+        it("is skipped when the cookie plugin marked it as sent by Woopra's browser tracker", async () => {
+          const results = await testDestination.onEvent(marked('tracker'), presetSettings)
 
-        expect(results).toEqual([
-          { output: 'not subscribed' },
-          { output: 'not subscribed' },
-          { output: 'not subscribed' }
-        ])
-        expect(testDestination.responses).toEqual([])
-        expect(unexpectedRequests).toEqual([])
-      })
+          expect(results).toEqual([
+            { output: 'not subscribed' },
+            { output: 'not subscribed' },
+            { output: 'not subscribed' }
+          ])
+          expect(testDestination.responses).toEqual([])
+          expect(unexpectedRequests).toEqual([])
+        })
 
-      it.each(['cloud', 'Tracker', ''])('is sent when marked %p (the tracker does not send it)', async (sentBy) => {
-        const scope = nock(WOOPRA).get(path).query(true).reply(200, '')
+        it.each(['cloud', 'Tracker', ''])(
+          'is sent when marked %p (the tracker does not send it)',
+          async (sentBy: string) => {
+            const scope = nock(WOOPRA).get(path).query(true).reply(200, '')
 
-        await testDestination.onEvent(marked(sentBy), presetSettings)
+            await testDestination.onEvent(marked(sentBy), presetSettings)
 
-        expect(scope.isDone()).toBe(true)
-        expect(testDestination.responses).toHaveLength(1)
-        expect(unexpectedRequests).toEqual([])
-      })
-    })
+            expect(scope.isDone()).toBe(true)
+            expect(testDestination.responses).toHaveLength(1)
+            expect(unexpectedRequests).toEqual([])
+          }
+        )
+      }
+    )
 
     it.each([
       ['group', { type: 'group', groupId: 'acme', traits: { name: 'Acme' } }],
