@@ -30,6 +30,7 @@ const SIMULATED = [
   "@segment/actions-core is the registry's 3.170.0 (the monorepo compiles and tests against its own 3.177.0 sources)",
   "the browser runtime is the registry's 1.6.0 with the monorepo's PluginFactory type (their only source difference)",
   'web tests run with analytics-next 1.53.0 (the monorepo lock), not the 1.84.3 this package develops with',
+  "type packages are the monorepo's (@types/node 16.11.1 for web packages, 22.13.4 for the cloud; @types/jest 27.0.2), and ESLint's program declares Mocha's test globals first, as the monorepo's does through its CLI tests",
   "a cloud folder's metadata.json is compared with the definition the monorepo's manifest would hold: merged with the web package registered under its id",
   'not run here: nx build of the other packages, the webpack bundles and size-limit, the CLI itself (generate:*, validate, serve)'
 ]
