@@ -1,14 +1,17 @@
 import { spawn } from 'child_process'
 import { mkdirSync, readFileSync, symlinkSync } from 'fs'
 import path from 'path'
+import { gzipSync } from 'zlib'
+import { s3Environment, startS3 } from '../../test/s3-stand-in'
+import type { S3StandIn } from '../../test/s3-stand-in'
 import { documentationFiles, readDoc, withoutCodeBlocks } from '../__helpers__/markdown'
 import { ROOT, npmReplayEnv, numberedEvents, isSentType, removeTempDirs, startFaultySink, tempDir, writeJsonLines } from '../__helpers__/replay' // prettier-ignore
 import type { FaultySink } from '../__helpers__/replay'
 
 // Every replay command the documentation prints, run as printed: through sh, in a folder laid out as this package
 // (its files linked), beside an archive named as the docs name it, against a local stand-in for Woopra. Each must
-// succeed, and what it redirects into a .jsonl file must be JSON lines (npm's banner is not). S3 commands need a
-// bucket: the S3 tests run them.
+// succeed, and what it redirects into a .jsonl file must be JSON lines (npm's banner is not). An s3:// command reads
+// its bucket, filled as the docs name it, from a local S3 server (its endpoint and credentials added to the command).
 
 jest.setTimeout(300_000)
 afterAll(removeTempDirs)
@@ -32,7 +35,7 @@ function replayCommands(): DocCommand[] {
       if (/^(npm run (-s )?replay -- |jq .*\| .*npm run (-s )?replay -- )/.test(command)) commands.push({ doc, command }) // prettier-ignore
     }
   }
-  return commands.filter(({ command }) => !/s3:\/\//.test(command))
+  return commands
 }
 
 /** A folder laid out as this package (its files linked), with an archive and dead-letter files as the docs name them. */
@@ -49,11 +52,28 @@ function packageCopy(): string {
   const letter = (event: unknown) => ({ source: 'x.jsonl', line: 1, record: 1, event, errorClass: 'IntegrationError', message: '…', attempts: 5 }) // prettier-ignore
   writeJsonLines(path.join(dir, 'replay-dead-letters.jsonl'), [letter(sent[0]), { source: 'x.jsonl', line: 2, record: 2, text: 'not json', errorClass: 'SyntaxError', message: '…', attempts: 0 }, letter(sent[1])]) // prettier-ignore
   writeJsonLines(path.join(dir, 'dead.jsonl'), [{ time: '…', msg: 'dead letter', event: sent[2] }])
+  writeJsonLines(path.join(dir, 'late-events.jsonl'), numberedEvents(4, 2))
   return dir
 }
 
+/** The bucket the docs name, with two days of Segment's S3 destination's objects (gzipped JSON lines). */
+async function fillDocumentedBucket(s3: S3StandIn) {
+  await s3.createBucket('my-bucket')
+  const lines = (events: unknown[]) => gzipSync(events.map((event) => JSON.stringify(event)).join('\n') + '\n')
+  const events = numberedEvents(20, 4)
+  await s3.put('my-bucket', 'segment-logs/AbC123xyz/1704067200000/part-1.gz', lines(events.slice(0, 10)))
+  await s3.put('my-bucket', 'segment-logs/AbC123xyz/1704153600000/part-1.gz', lines(events.slice(10)))
+}
+
+/** The command as printed, pointed at the local S3 server when it reads s3://. */
+function localCommand(command: string, s3: S3StandIn): string {
+  if (!/s3:\/\//.test(command)) return command
+  return command.replace(/\breplay -- /, `replay -- --s3-endpoint ${s3.endpoint} `)
+}
+
 function runShell(command: string, cwd: string, port?: number): Promise<{ code: number | null; output: string }> {
-  const child = spawn('sh', ['-c', command.replace(/WOOPRA_REDIRECT_PORT=\d+/g, `WOOPRA_REDIRECT_PORT=${port ?? ''}`)], { cwd, env: npmReplayEnv(port), stdio: ['ignore', 'pipe', 'pipe'] }) // prettier-ignore
+  const env = { ...npmReplayEnv(port), ...s3Environment() }
+  const child = spawn('sh', ['-c', command.replace(/WOOPRA_REDIRECT_PORT=\d+/g, `WOOPRA_REDIRECT_PORT=${port ?? ''}`)], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }) // prettier-ignore
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')))
@@ -64,14 +84,21 @@ const commands = replayCommands()
 
 describe('replay commands in the docs', () => {
   let woopra: FaultySink
+  let s3: S3StandIn
   beforeAll(async () => {
     woopra = await startFaultySink()
+    s3 = await startS3()
+    await fillDocumentedBucket(s3)
   })
-  afterAll(() => woopra.close())
+  afterAll(async () => {
+    await woopra.close()
+    await s3.close()
+  })
 
   it('finds the commands to run (the backfill page and the server page show some)', () => {
     expect(commands.filter(({ doc }) => doc === 'docs/backfill.md').length).toBeGreaterThanOrEqual(5)
     expect(commands.some(({ command }) => /> requests\.jsonl/.test(command))).toBe(true)
+    expect(commands.filter(({ command }) => /s3:\/\//.test(command)).length).toBeGreaterThanOrEqual(2)
   })
 
   it.each(commands.map((entry) => [`${entry.doc}: ${entry.command}`, entry]))('%s', async (_name, { command }) => {
@@ -79,7 +106,7 @@ describe('replay commands in the docs', () => {
     const before = woopra.requests.length
     const sends = !/--dry-run|--help/.test(command)
     // A dry run needs no stand-in (the bench's redirect would take its requests past the dry run's own agent).
-    const { code, output } = await runShell(command, dir, sends ? woopra.port : undefined)
+    const { code, output } = await runShell(localCommand(command, s3), dir, sends ? woopra.port : undefined)
     expect([code, output.slice(-2000)]).toEqual([0, expect.any(String)])
     const written = /(?:> |--output )(\S+\.jsonl)/.exec(command)?.[1]
     if (written) {
