@@ -1,6 +1,5 @@
 import { createHash } from 'crypto'
 import { promises as fs } from 'fs'
-import type { CheckpointState } from './checkpoint'
 import type { Source } from './sources'
 
 // What a source was when the checkpoint settled records of it, so that --resume can tell a source that changed since
@@ -57,17 +56,20 @@ export function identityChange(before: SourceIdentity, now: SourceIdentity | und
   return changes.length > 0 ? changes.join(', ') : undefined
 }
 
-/** Sources the checkpoint knows that are not what they were, and the identities looked up on the way (by key). */
+/**
+ * Sources the checkpoint knows (`recorded` gives the identity it holds for a key) that are not what they were, and the
+ * identities looked up on the way (by key).
+ */
 export async function changedSources(
   sources: readonly Source[],
-  previous: CheckpointState | undefined,
+  recorded: (key: string) => SourceIdentity | undefined,
   keyOf: (source: Source) => string
 ): Promise<{ changed: { name: string; change: string }[]; identities: Map<string, SourceIdentity | undefined> }> {
   const changed: { name: string; change: string }[] = []
   const identities = new Map<string, SourceIdentity | undefined>()
   for (const source of sources) {
     const key = keyOf(source)
-    const before = previous?.sources.get(key)?.identity
+    const before = recorded(key)
     if (!before) continue
     const now = await identityOf(source)
     identities.set(key, now)

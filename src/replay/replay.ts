@@ -160,7 +160,11 @@ async function takeRecord<S>(
  * (InputError), unless accepted, when its new identity replaces the old. Returns the identities looked up.
  */
 async function checkResumedSources<S>(sources: readonly Source[], options: ReplayOptions<S>) {
-  const { changed, identities } = await changedSources(sources, options.previous, sourceKey)
+  const { changed, identities } = await changedSources(
+    sources,
+    (key) => options.previous?.sources.get(key)?.identity,
+    sourceKey
+  )
   if (changed.length > 0 && !options.acceptChangedSources) {
     throw new InputError(changedSourcesMessage(changed, options.checkpointFile ?? 'the checkpoint'))
   }
