@@ -1,4 +1,7 @@
-// The monorepo's ESLint rules (segmentio/action-destinations .eslintrc.js), applied to this package.
+// The monorepo's ESLint rules (segmentio/action-destinations .eslintrc.js, written down in
+// src/tools/monorepo-eslint.json, which check:dropin applies too), applied to this package.
+const monorepo = require('./src/tools/monorepo-eslint.json')
+
 module.exports = {
   root: true,
   ignorePatterns: ['node_modules', 'dist', '*.js'],
@@ -9,61 +12,8 @@ module.exports = {
     tsconfigRootDir: __dirname
   },
   env: { node: true },
-  extends: [
-    'eslint:recommended',
-    'plugin:@typescript-eslint/recommended',
-    'plugin:@typescript-eslint/recommended-requiring-type-checking',
-    'prettier/@typescript-eslint',
-    'prettier'
-  ],
-  plugins: ['@typescript-eslint', 'lodash'],
-  rules: {
-    'lodash/import-scope': ['error', 'method'],
-    '@typescript-eslint/ban-types': 'off',
-    '@typescript-eslint/ban-ts-comment': [
-      'error',
-      { 'ts-expect-error': 'allow-with-description', 'ts-ignore': 'allow-with-description', 'ts-nocheck': true, 'ts-check': false }
-    ],
-    '@typescript-eslint/explicit-module-boundary-types': 'off',
-    '@typescript-eslint/no-empty-interface': 'off',
-    '@typescript-eslint/no-floating-promises': 'error',
-    '@typescript-eslint/no-unsafe-assignment': 'off',
-    '@typescript-eslint/no-unsafe-call': 'warn',
-    '@typescript-eslint/no-unsafe-member-access': 'off',
-    '@typescript-eslint/no-unsafe-return': 'off',
-    'no-unused-vars': 'off',
-    '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_', ignoreRestSiblings: true }],
-    '@typescript-eslint/require-await': 'off',
-    '@typescript-eslint/restrict-plus-operands': 'off',
-    '@typescript-eslint/restrict-template-expressions': 'off',
-    '@typescript-eslint/unbound-method': 'off',
-    '@typescript-eslint/no-unsafe-argument': 'warn',
-    '@typescript-eslint/no-misused-promises': 'warn',
-    '@typescript-eslint/no-unnecessary-type-assertion': 'warn'
-  },
-  overrides: [
-    {
-      files: ['*.test.ts', '**/__tests__/**/*.ts', '**/test/**/*.ts'],
-      env: { jest: true },
-      plugins: ['jest'],
-      rules: {
-        '@typescript-eslint/ban-ts-comment': 'off',
-        '@typescript-eslint/no-unsafe-call': 'off',
-        '@typescript-eslint/no-explicit-any': 'off',
-        '@typescript-eslint/no-empty-function': 'off'
-      }
-    },
-    {
-      files: ['src/destinations/**/*.ts'],
-      rules: {
-        'no-restricted-syntax': [
-          'error',
-          {
-            selector: "ImportDeclaration[source.value='crypto'] ImportSpecifier[imported.name='createHash']",
-            message: 'Use the monorepo hashing utilities instead of crypto.createHash in destinations.'
-          }
-        ]
-      }
-    }
-  ]
+  extends: monorepo.extends,
+  plugins: monorepo.plugins,
+  rules: monorepo.rules,
+  overrides: [monorepo.testOverride, { files: ['src/destinations/**/*.ts'], rules: monorepo.destinationRules }]
 }

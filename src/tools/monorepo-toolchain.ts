@@ -1,6 +1,8 @@
 import fs from 'fs'
 import path from 'path'
 import { spawnSync } from 'child_process'
+// The monorepo's ESLint rules, shared with this package's own .eslintrc.js.
+import MONOREPO_ESLINT from './monorepo-eslint.json'
 
 // The configuration and tool versions of segmentio/action-destinations (at commit 970a17ee8d) that decide whether a
 // drop-in folder passes there, written down here as facts so that check:dropin needs no copy of the monorepo: its
@@ -157,71 +159,13 @@ export const MONOREPO_CONFIG_FILES: Record<string, unknown> = {
     parser: '@typescript-eslint/parser',
     parserOptions: { ecmaVersion: 2019, project: ['./tsconfig.eslint.json', './packages/*/tsconfig.json'] },
     env: { node: true },
-    extends: [
-      'eslint:recommended',
-      'plugin:@typescript-eslint/recommended',
-      'plugin:@typescript-eslint/recommended-requiring-type-checking',
-      'prettier/@typescript-eslint',
-      'prettier'
-    ],
-    plugins: ['@typescript-eslint', 'lodash'],
-    rules: {
-      'lodash/import-scope': ['error', 'method'],
-      '@typescript-eslint/ban-types': 'off',
-      '@typescript-eslint/ban-ts-comment': [
-        'error',
-        {
-          'ts-expect-error': 'allow-with-description',
-          'ts-ignore': 'allow-with-description',
-          'ts-nocheck': true,
-          'ts-check': false
-        }
-      ],
-      '@typescript-eslint/explicit-module-boundary-types': 'off',
-      '@typescript-eslint/no-empty-interface': 'off',
-      '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-call': 'warn',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-      'no-unused-vars': 'off',
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        { varsIgnorePattern: '^_', argsIgnorePattern: '^_', ignoreRestSiblings: true }
-      ],
-      '@typescript-eslint/require-await': 'off',
-      '@typescript-eslint/restrict-plus-operands': 'off',
-      '@typescript-eslint/restrict-template-expressions': 'off',
-      '@typescript-eslint/unbound-method': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'warn',
-      '@typescript-eslint/no-misused-promises': 'warn',
-      '@typescript-eslint/no-unnecessary-type-assertion': 'warn'
-    },
+    extends: MONOREPO_ESLINT.extends,
+    plugins: MONOREPO_ESLINT.plugins,
+    rules: MONOREPO_ESLINT.rules,
     // The overrides that reach the drop-in folders (the others concern the CLI, core and benchmarks).
     overrides: [
-      {
-        files: ['*.test.ts', '**/__tests__/**/*.ts', '**/test/**/*.ts'],
-        env: { jest: true },
-        plugins: ['jest'],
-        rules: {
-          '@typescript-eslint/ban-ts-comment': 'off',
-          '@typescript-eslint/no-unsafe-call': 'off',
-          '@typescript-eslint/no-explicit-any': 'off',
-          '@typescript-eslint/no-empty-function': 'off'
-        }
-      },
-      {
-        files: ['packages/destination-actions/**/*.ts'],
-        rules: {
-          'no-restricted-syntax': [
-            'error',
-            {
-              selector: "ImportDeclaration[source.value='crypto'] ImportSpecifier[imported.name='createHash']",
-              message: 'Use destination-actions/lib/hashing-utils/processHashing rather than createHash from crypto.'
-            }
-          ]
-        }
-      }
+      MONOREPO_ESLINT.testOverride,
+      { files: ['packages/destination-actions/**/*.ts'], rules: MONOREPO_ESLINT.destinationRules }
     ]
   }
 }
