@@ -4,6 +4,7 @@ import type { ActionsServer } from '../../src/server/server'
 import type { LogEntry } from '../../src/server/log'
 import { bundle } from '../../src/server/page/bundles'
 import type { StandinRecord } from '../../src/server/page/woopra-standin'
+import { launchChromium } from '../__helpers__/chromium'
 import { keepDryRunOffTheNetwork } from '../__helpers__/dry-run'
 import { startSiteAndCdn } from '../__helpers__/segment-cdn'
 import type { SiteAndCdn } from '../__helpers__/segment-cdn'
@@ -161,15 +162,7 @@ describeInBrowser('Woopra’s web packages loaded from CDN settings, in Chromium
     server = createActionsServer({ dryRun: true, logPayloads: true, settings: { project: PROJECT }, log, corsOrigins })
     base = await server.listen(0, '127.0.0.1')
     site.actionsHost = new URL(base).host
-    const chromium = (await import('@sparticuz/chromium')).default
-    const puppeteer = (await import('puppeteer-core')).default
-    browser = await puppeteer.launch({
-      executablePath: process.env.CHROMIUM_PATH || (await chromium.executablePath()),
-      args: chromium.args.filter(
-        (arg) => !/^--(disable-web-security|allow-running-insecure-content|single-process)/.test(arg)
-      ),
-      headless: true
-    })
+    browser = await launchChromium()
   })
 
   afterAll(async () => {

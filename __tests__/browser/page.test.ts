@@ -6,6 +6,7 @@ import { createActionsServer } from '../../src/server/server'
 import type { ActionsServer } from '../../src/server/server'
 import type { LogEntry } from '../../src/server/log'
 import type { StandinCall } from '../../src/server/page/woopra-standin'
+import { launchChromium } from '../__helpers__/chromium'
 import { keepDryRunOffTheNetwork } from '../__helpers__/dry-run'
 import { SENT_BY_TRACKER_REASON } from '../../src/destinations/woopra/sent-by-tracker'
 
@@ -77,6 +78,12 @@ function get(url: string): Promise<string> {
  * URL, `devRequests` the page's polls of /dev/requests (to hold them back, say); anything else not addressed to the
  * server is refused.
  */
+/** Opens the development page (`query` picks the set-up or tracker) and waits until it is `ready` (or `analyticsReady`). */
+async function showDevPage(page: Page, query: string, readiness: 'ready' | 'analyticsReady' = 'ready') {
+  await page.goto(`${base}/${query}`)
+  await page.waitForFunction(`window.woopraPage && window.woopraPage.${readiness}`, { timeout: 60000 })
+}
+
 async function openPage(
   options: {
     woopraScript?: (request: HTTPRequest) => Promise<void>
@@ -147,17 +154,7 @@ describeInBrowser('the development page in Chromium', () => {
     const log = (entry: LogEntry) => logs.push(entry)
     server = createActionsServer({ dryRun: true, logPayloads: true, settings: { project: PROJECT }, log })
     base = await server.listen(0, '127.0.0.1')
-    const chromium = (await import('@sparticuz/chromium')).default
-    const puppeteer = (await import('puppeteer-core')).default
-    browser = await puppeteer.launch({
-      // The Chromium that ships in the @sparticuz/chromium npm package (Linux x64), unless another one is named.
-      executablePath: process.env.CHROMIUM_PATH || (await chromium.executablePath()),
-      // @sparticuz/chromium's defaults switch off the same-origin policy; this test wants a browser as users have it.
-      args: chromium.args.filter(
-        (arg) => !/^--(disable-web-security|allow-running-insecure-content|single-process)/.test(arg)
-      ),
-      headless: true
-    })
+    browser = await launchChromium()
   })
 
   afterAll(async () => {
@@ -169,8 +166,7 @@ describeInBrowser('the development page in Chromium', () => {
 
   it('by default (both destinations, all presets) sends each event once, from the tracker, under the browser’s cookie', async () => {
     const { page, requested, v1Posts, problems } = await openPage()
-    await page.goto(`${base}/`)
-    await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
+    await showDevPage(page, '')
     const logsBefore = logs.length
 
     await send(page, 'page')
@@ -281,8 +277,7 @@ describeInBrowser('the development page in Chromium', () => {
 
   it('with the tracker for page views only, sends identify and track from the cloud under the browser’s cookie', async () => {
     const { page, v1Posts, problems } = await openPage()
-    await page.goto(`${base}/?setup=split`)
-    await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
+    await showDevPage(page, '?setup=split')
     const logsBefore = logs.length
     await send(page, 'page')
     await send(page, 'identify')
@@ -334,8 +329,7 @@ describeInBrowser('the development page in Chromium', () => {
 
   it('with the cloud only, sends the page view with the same url, uri and domain as the tracker’s', async () => {
     const { page, problems } = await openPage()
-    await page.goto(`${base}/?setup=cloud`)
-    await page.waitForFunction('window.woopraPage && window.woopraPage.analyticsReady', { timeout: 60000 })
+    await showDevPage(page, '?setup=cloud', 'analyticsReady')
     const logsBefore = logs.length
     await send(page, 'page')
     const [pageView] = await until('the cloud page view', () => {
@@ -362,8 +356,7 @@ describeInBrowser('the development page in Chromium', () => {
     const { page, requested, v1Posts, problems } = await openPage({
       woopraScript: (request) => request.respond({ status: 200, contentType: 'text/javascript', body: standin })
     })
-    await page.goto(`${base}/?tracker=real`)
-    await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
+    await showDevPage(page, '?tracker=real')
     await send(page, 'track')
 
     expect(requested.filter((url) => !url.startsWith(`${base}/`))).toEqual([WOOPRA_SCRIPT])
@@ -391,8 +384,7 @@ describeInBrowser('the development page in Chromium', () => {
     const { page, requested, v1Posts, problems } = await openPage({
       woopraScript: (request) => request.abort('blockedbyclient')
     })
-    await page.goto(`${base}/?tracker=real`)
-    await page.waitForFunction('window.woopraPage && window.woopraPage.analyticsReady', { timeout: 60000 })
+    await showDevPage(page, '?tracker=real', 'analyticsReady')
     const logsBefore = logs.length
     await send(page, 'track')
     await until('the Woopra request for the track event', () => builtRequests(logsBefore).length >= 1)
@@ -423,8 +415,7 @@ describeInBrowser('the development page in Chromium', () => {
         devRequests: (request) => (holding ? held.push(request) : void request.continue())
       })
       // The set-up where track events go through the cloud destination (page views through the tracker).
-      await page.goto(`${base}/?setup=split`)
-      await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
+      await showDevPage(page, '?setup=split')
       const logsBefore = logs.length
       await send(page, 'track')
       await until('the Woopra request for the track event', () => builtRequests(logsBefore).length >= 1)
@@ -454,8 +445,7 @@ describeInBrowser('the development page in Chromium', () => {
 
     it('counts the calls queued on the stub once on the LOAD card, however often w.js replays them', async () => {
       const { page, problems } = await openPage()
-      await page.goto(`${base}/`)
-      await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
+      await showDevPage(page, '')
       const seen = (await page.evaluate(`({
         queued: window.__woo.woopra._e.length,
         queuedConfig: window.__woo.woopra._e.filter((call) => call[0] === 'config').length,
@@ -496,8 +486,7 @@ describeInBrowser('the development page in Chromium', () => {
 
     it('sends the options given with an event (integrations, context), and refuses options that are not JSON', async () => {
       const { page, v1Posts, problems } = await openPage()
-      await page.goto(`${base}/?setup=split`)
-      await page.waitForFunction('window.woopraPage && window.woopraPage.ready', { timeout: 60000 })
+      await showDevPage(page, '?setup=split')
       const logsBefore = logs.length
       const options = { integrations: { Woopra: { cookie: 'FromOptions1' } }, context: { ip: '203.0.113.7' } }
       await send(page, 'track', undefined, options)
