@@ -8,6 +8,8 @@ import path from 'path'
 import { gzipSync } from 'zlib'
 import type { SegmentEvent } from '@segment/actions-core'
 import type { ReplaySummary } from '../../src/replay/replay'
+import { installRedirect } from '../../bench/redirect'
+import type { Redirect } from '../../bench/redirect'
 
 // For the replay tests: a local stand-in for Woopra that can misbehave, archives of numbered events, and the replay
 // command run as a child process (through the bench's redirect, so that nothing leaves the machine).
@@ -111,6 +113,30 @@ export async function startFaultySink(
 const tempDirs: string[] = []
 
 /** A new empty folder, removed by removeTempDirs(). */
+/**
+ * Stand-ins for Woopra for in-process replays, one at a time, that www.woopra.com is redirected to with `lanes`
+ * sockets (`redirect: false` for a dry run, which must send nothing). Starting one, or the end of each test, takes the
+ * previous one down.
+ */
+export function woopraStandIns() {
+  let sink: FaultySink | undefined
+  let redirect: Redirect | undefined
+  const stop = async () => {
+    redirect?.uninstall()
+    redirect = undefined
+    await sink?.close()
+    sink = undefined
+  }
+  afterEach(stop)
+  return async (answer: (request: SinkRequest) => Answer, options: { lanes: number; redirect?: boolean }) => {
+    await stop()
+    const started = await startFaultySink(answer)
+    sink = started
+    if (options.redirect !== false) redirect = installRedirect(started.port, undefined, options.lanes)
+    return started
+  }
+}
+
 export function tempDir(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'replay-test-'))
   tempDirs.push(dir)
@@ -184,6 +210,14 @@ export function spawnReplay(
       stdio: ['pipe', 'pipe', 'pipe']
     }
   )
+  const run = collected(child)
+  if (options.input !== undefined) child.stdin?.end(options.input)
+  else child.stdin?.end()
+  return run
+}
+
+/** A child's run: its output as it comes, and how it exits. */
+function collected(child: ChildProcess): CliRun {
   const run: CliRun = {
     child,
     stdout: '',
@@ -192,8 +226,6 @@ export function spawnReplay(
   }
   child.stdout?.on('data', (chunk: Buffer) => (run.stdout += chunk.toString('utf8')))
   child.stderr?.on('data', (chunk: Buffer) => (run.stderr += chunk.toString('utf8')))
-  if (options.input !== undefined) child.stdin?.end(options.input)
-  else child.stdin?.end()
   return run
 }
 
@@ -256,13 +288,5 @@ export function spawnNpmReplay(args: string[], options: { port?: number; cwd: st
     env: npmReplayEnv(options.port),
     stdio: ['ignore', 'pipe', 'pipe']
   })
-  const run: CliRun = {
-    child,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
-  }
-  child.stdout?.on('data', (chunk: Buffer) => (run.stdout += chunk.toString('utf8')))
-  child.stderr?.on('data', (chunk: Buffer) => (run.stderr += chunk.toString('utf8')))
-  return run
+  return collected(child)
 }

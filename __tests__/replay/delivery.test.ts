@@ -11,9 +11,8 @@ import { loadCheckpoint } from '../../src/replay/checkpoint'
 import { RecentIds } from '../../src/replay/recent-ids'
 import { runReplay } from '../../src/replay/replay'
 import type { ReplayOptions, ReplaySummary } from '../../src/replay/replay'
-import { installRedirect } from '../../bench/redirect'
-import { expectIdentity, isSentType, numberedEvents, seqOf, startFaultySink, removeTempDirs, tempDir, writeJsonLines } from '../__helpers__/replay' // prettier-ignore
-import type { Answer, FaultySink, SinkRequest } from '../__helpers__/replay'
+import { expectIdentity, isSentType, numberedEvents, seqOf, removeTempDirs, tempDir, woopraStandIns, writeJsonLines } from '../__helpers__/replay' // prettier-ignore
+import type { Answer, SinkRequest } from '../__helpers__/replay'
 
 // The replay in process against a local stand-in for Woopra (the bench's redirect sends www.woopra.com there): what
 // reaches Woopra, in which order, what is retried, what is dead-lettered, and that every record is accounted for.
@@ -22,25 +21,15 @@ jest.setTimeout(60_000)
 
 type Settings = { project: string }
 
-let sink: FaultySink | undefined
-let redirect: ReturnType<typeof installRedirect> | undefined
-
-afterEach(async () => {
-  redirect?.uninstall()
-  redirect = undefined
-  await sink?.close()
-  sink = undefined
-})
+const startWoopra = woopraStandIns()
 
 async function replay(
   inputs: string[],
   answer: (request: SinkRequest) => Answer,
   overrides: Partial<ReplayOptions<Settings>> = {}
 ) {
-  // prettier-ignore
-  sink = await startFaultySink(answer)
   // A dry run must send nothing: without the redirect, a request that escaped would meet nock's ban on the network.
-  if (!overrides.dryRunOutput) redirect = installRedirect(sink.port, undefined, 16)
+  const sink = await startWoopra(answer, { lanes: 16, redirect: !overrides.dryRunOutput })
   const dir = tempDir()
   const progress = new PassThrough()
   progress.resume()
@@ -318,8 +307,6 @@ describe('replay against a local Woopra', () => {
     const sample = await replay(inputs, () => ({ status: 200 }), { checkpointFile, limit: 7 })
     expect(sample.summary).toMatchObject({ read: 7, delivered: 7, complete: false })
     expect(sample.requests.map((request) => request.seq).sort((a = 0, b = 0) => a - b)).toEqual(events.slice(0, 7).map(seqOf)) // prettier-ignore
-    redirect?.uninstall()
-    await sink?.close()
 
     const rest = await replay(inputs, () => ({ status: 200 }), { checkpointFile, previous: loadCheckpoint(checkpointFile) }) // prettier-ignore
     expect(rest.summary).toMatchObject({ read: events.length + 1 - 7, alreadySettled: 7, delivered: events.length - 7, skippedDuplicates: 1, complete: true }) // prettier-ignore

@@ -5,10 +5,9 @@ import definition from '../../src/destinations/woopra'
 import { presetSubscriptions } from '../../src/delivery'
 import { parseCli } from '../../src/replay/cli'
 import { runReplay } from '../../src/replay/replay'
-import { installRedirect } from '../../bench/redirect'
 import { SlidingWindowLimit } from '../../bench/rate-limit'
-import { expectIdentity, isSentType, numberedEvents, seqOf, startFaultySink, removeTempDirs, tempDir, writeJsonLines } from '../__helpers__/replay' // prettier-ignore
-import type { FaultySink, SinkRequest } from '../__helpers__/replay'
+import { expectIdentity, isSentType, numberedEvents, seqOf, removeTempDirs, tempDir, woopraStandIns, writeJsonLines } from '../__helpers__/replay' // prettier-ignore
+import type { SinkRequest } from '../__helpers__/replay'
 
 // A local Woopra that accepts at most N requests a second and answers 429 with Retry-After beyond: the replay must
 // back off as a whole (every visitor's lane), not one visitor at a time. Asserted by counts and by the stand-in's own
@@ -18,15 +17,7 @@ jest.setTimeout(120_000)
 
 type Settings = { project: string }
 
-let sink: FaultySink | undefined
-let redirect: ReturnType<typeof installRedirect> | undefined
-
-afterEach(async () => {
-  redirect?.uninstall()
-  redirect = undefined
-  await sink?.close()
-  sink = undefined
-})
+const startWoopra = woopraStandIns()
 afterAll(removeTempDirs)
 
 const PER_SECOND = 20
@@ -51,12 +42,14 @@ describe('replay against a Woopra that limits the project to N requests a second
     writeJsonLines(path.join(dir, 'events.jsonl'), events)
     const limit = new SlidingWindowLimit(PER_SECOND)
     const refused: SinkRequest[] = []
-    sink = await startFaultySink((request) => {
-      if (limit.take(request.at)) return { status: 200 }
-      refused.push(request)
-      return { status: 429, headers: { 'retry-after': String(RETRY_AFTER_S) } }
-    })
-    redirect = installRedirect(sink.port, undefined, CONCURRENCY)
+    const sink = await startWoopra(
+      (request) => {
+        if (limit.take(request.at)) return { status: 200 }
+        refused.push(request)
+        return { status: 429, headers: { 'retry-after': String(RETRY_AFTER_S) } }
+      },
+      { lanes: CONCURRENCY }
+    )
     const progress = new PassThrough()
     progress.resume()
     const summary = await runReplay<Settings>({
