@@ -1,17 +1,16 @@
-import { spawn } from 'child_process'
 import { mkdtempSync, rmSync } from 'fs'
 import http from 'http'
 import type { AddressInfo } from 'net'
 import os from 'os'
 import path from 'path'
 import { SlidingWindowLimit } from './rate-limit'
+import { runReplayCommand } from './replay-process'
 
 // The replay bench's 429 scenario: `npm run replay` against a local Woopra that accepts at most N requests a second
 // for the project and answers 429 with Retry-After beyond. Reported: the rate Woopra accepted ÷ N (whole run, and
 // after the first 10 s, once the limit is found), and how many requests were refused. On a busy machine the replay may
 // not reach N even without a limit: a point without one, at the same latency, measures what it reaches (the bound).
 
-const ROOT = path.resolve(__dirname, '..')
 const PROJECT = 'bench.example.com'
 /** Seconds each point runs for, at N events a second. */
 const POINT_SECONDS = 40
@@ -96,19 +95,8 @@ export async function runRateLimitPoint(
   const events = options.events ?? limitPerSecond * POINT_SECONDS
   try {
     const args = ['--project', PROJECT, '--concurrency', String(concurrency), '--limit', String(events), '--checkpoint', path.join(work, 'checkpoint.json'), '--dead-letters', path.join(work, 'dead.jsonl'), '--progress-interval', '60', archive] // prettier-ignore
-    const child = spawn(
-      process.execPath,
-      [...options.nodeOptions, '-r', 'ts-node/register/transpile-only', '-r', path.join(__dirname, 'redirect-preload.ts'), path.join(ROOT, 'src/replay/cli.ts'), ...args], // prettier-ignore
-      {
-        cwd: ROOT,
-        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', WOOPRA_REDIRECT_PORT: String(sink.port), WOOPRA_REDIRECT_SOCKETS: String(concurrency) }, // prettier-ignore
-        stdio: ['ignore', 'ignore', 'pipe']
-      }
-    )
-    let stderr = ''
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (exit) => resolve(exit)))
-    const line = stderr.split('\n').find((text) => text.includes('"msg":"summary"'))
+    const run = { nodeOptions: options.nodeOptions, sinkPort: sink.port, sockets: concurrency }
+    const { code, stderr, summaryLine: line } = await runReplayCommand(args, run)
     if (!line || (code !== 0 && code !== 1)) throw new Error(`replay exited with ${code}:\n${stderr.slice(-2000)}`)
     const summary = JSON.parse(line) as { delivered: number; deadLettered: number }
     if (summary.delivered !== sink.accepted.length) {

@@ -1,4 +1,3 @@
-import { spawn } from 'child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs'
 import os from 'os'
 import path from 'path'
@@ -6,12 +5,12 @@ import { gzipSync } from 'zlib'
 import { generateMix } from './events'
 import { startSink } from './sink'
 import { s3Environment, startS3, startS3Proxy } from '../test/s3-stand-in'
+import { runReplayCommand } from './replay-process'
 
 // The S3 path of `npm run bench -- --replay`: the same Segment-layout archive (gzipped JSON lines, several objects)
 // replayed from a local folder and from a local S3 server (s3rver on 127.0.0.1) behind a proxy adding 0 ms and
 // 100 ms to each S3 request, side by side; Woopra is the local sink answering at once, so S3 is what differs.
 
-const ROOT = path.resolve(__dirname, '..')
 const BUCKET = 'bench-archive'
 const PREFIX = 'segment-logs/BenchSource'
 const EVENTS_PER_OBJECT = 2000
@@ -58,19 +57,8 @@ async function runReplayProcess(inputs: string[], extraArgs: string[], nodeOptio
   const work = mkdtempSync(path.join(os.tmpdir(), 'replay-s3-bench-'))
   try {
     const args = ['--project', 'bench.example.com', '--concurrency', '64', '--checkpoint', path.join(work, 'checkpoint.json'), '--dead-letters', path.join(work, 'dead.jsonl'), '--progress-interval', '5', ...extraArgs, ...inputs] // prettier-ignore
-    const child = spawn(
-      process.execPath,
-      [...nodeOptions, '-r', 'ts-node/register/transpile-only', '-r', path.join(__dirname, 'redirect-preload.ts'), path.join(ROOT, 'src/replay/cli.ts'), ...args], // prettier-ignore
-      {
-        cwd: ROOT,
-        env: { ...process.env, ...s3Environment(), TS_NODE_TRANSPILE_ONLY: 'true', WOOPRA_REDIRECT_PORT: String(sink.port), WOOPRA_REDIRECT_SOCKETS: '64' }, // prettier-ignore
-        stdio: ['ignore', 'ignore', 'pipe']
-      }
-    )
-    let stderr = ''
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (exit) => resolve(exit)))
-    const line = stderr.split('\n').find((text) => text.includes('"msg":"summary"'))
+    const run = { nodeOptions, sinkPort: sink.port, sockets: 64, env: s3Environment() }
+    const { code, stderr, summaryLine: line } = await runReplayCommand(args, run)
     if (code !== 0 || !line) throw new Error(`replay exited with ${code}:\n${stderr.slice(-2000)}`)
     const summary = JSON.parse(line) as SummaryLine
     if (summary.deadLettered !== 0 || sink.total() !== summary.delivered) {

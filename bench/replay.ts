@@ -1,4 +1,3 @@
-import { spawn } from 'child_process'
 import {
   createWriteStream,
   existsSync,
@@ -19,6 +18,7 @@ import { formatRateLimitTable, runRateLimitPoint } from './replay-rate-limit'
 import type { RateLimitPoint } from './replay-rate-limit'
 import { formatS3Table, s3Scenario } from './replay-s3'
 import { startSink } from './sink'
+import { runReplayCommand } from './replay-process'
 
 // npm run bench -- --replay: `npm run replay` on a generated archive against the local sink, answering at once and
 // after 100 ms, at several concurrencies; events/s and peak RSS against the bound each point can reach.
@@ -187,28 +187,8 @@ async function runPoint(
   const work = mkdtempSync(path.join(os.tmpdir(), 'replay-bench-'))
   try {
     const args = ['--project', PROJECT, '--concurrency', String(concurrency), '--checkpoint', path.join(work, 'checkpoint.json'), '--dead-letters', path.join(work, 'dead.jsonl'), '--progress-interval', '1', ...(limit ? ['--limit', String(limit)] : []), archive] // prettier-ignore
-    const child = spawn(
-      process.execPath,
-      [
-        ...REPLAY_NODE_OPTIONS,
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        path.join(__dirname, 'redirect-preload.ts'),
-        path.join(ROOT, 'src/replay/cli.ts'),
-        ...args
-      ],
-      {
-        // prettier-ignore
-        cwd: ROOT,
-        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', WOOPRA_REDIRECT_PORT: String(sink.port), WOOPRA_REDIRECT_SOCKETS: String(concurrency) }, // prettier-ignore
-        stdio: ['ignore', 'ignore', 'pipe']
-      }
-    )
-    let stderr = ''
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (exit) => resolve(exit)))
-    const line = stderr.split('\n').find((text) => text.includes('"msg":"summary"'))
+    const run = { nodeOptions: REPLAY_NODE_OPTIONS, sinkPort: sink.port, sockets: concurrency }
+    const { code, stderr, summaryLine: line } = await runReplayCommand(args, run)
     if (code !== 0 || !line) throw new Error(`replay exited with ${code}:\n${stderr.slice(-2000)}`)
     const summary = JSON.parse(line) as ReplaySummaryLine
     const settled = summary.delivered + summary.skipped + summary.deadLettered
