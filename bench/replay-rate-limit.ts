@@ -105,7 +105,8 @@ export async function runRateLimitPoint(
     const first = Math.min(sink.accepted[0], sink.refused[0] ?? Infinity)
     const last = sink.accepted[sink.accepted.length - 1]
     const seconds = (last - first) / 1000
-    const steadyFrom = first + DISCOVERY_SECONDS * 1000
+    // Without a limit there is nothing to discover: the whole run is steady (a short one would otherwise have no rate).
+    const steadyFrom = first + (Number.isFinite(limitPerSecond) ? DISCOVERY_SECONDS * 1000 : 0)
     const steadyCount = sink.accepted.filter((at) => at >= steadyFrom).length
     const ratePerSecond = sink.accepted.length / seconds
     const steadyRatePerSecond = steadyCount / ((last - steadyFrom) / 1000)

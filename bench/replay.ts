@@ -270,7 +270,7 @@ async function rateLimitScenario(options: ReplayBenchOptions, archive: string): 
     }
   }
   console.log(`\n${formatRateLimitTable(points)}\n`)
-  console.log('ratio = requests Woopra accepted a second ÷ N, over the whole run (first request to last) and after its first 10 s; bound = min(N, the rate reached without a limit at that latency, in this run); 429s and overloads (429s less than 0.5 s apart count as one) as the stand-in counted them.') // prettier-ignore
+  console.log('ratio = requests Woopra accepted a second ÷ N, over the whole run (first request to last) and after its first 10 s (without a limit: the whole run); bound = min(N, the rate reached without a limit at that latency, in this run); 429s and overloads (429s less than 0.5 s apart count as one) as the stand-in counted them.') // prettier-ignore
   return points
 }
 
